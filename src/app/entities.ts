@@ -1,0 +1,24 @@
+/** Every TypeORM entity and migration the hub knows; the one list the DataSource is built from. */
+import { Organization } from "../catalogue/entities/organization.entity";
+import { Producer } from "../catalogue/entities/producer.entity";
+import { Product } from "../catalogue/entities/product.entity";
+import { Variant } from "../catalogue/entities/variant.entity";
+import { StockLevel, StockMovement } from "../catalogue/entities/stock.entity";
+import { OcopCertification } from "../catalogue/entities/ocop-certification.entity";
+import { ApiKey } from "../auth/api-key.entity";
+import { Channel } from "../channels/channel.entity";
+import { Catalogue1764136800000 } from "../../migrations/1764136800000-catalogue";
+
+export const ENTITIES = [
+  Organization,
+  Producer,
+  Product,
+  Variant,
+  StockLevel,
+  StockMovement,
+  OcopCertification,
+  ApiKey,
+  Channel,
+];
+
+export const MIGRATIONS = [Catalogue1764136800000];

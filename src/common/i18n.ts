@@ -1,0 +1,130 @@
+/**
+ * User-facing messages in Vietnamese (default) and English, keyed by a stable code.
+ * Services raise codes with parameters; the API edge renders them in the caller's language.
+ */
+export type Locale = "vi" | "en";
+
+type Params = Record<string, string | number | undefined>;
+type Render = (p: Params) => string;
+
+export const MESSAGES = {
+  REQUIRED: { vi: (p) => `Trường "${p.label}" là bắt buộc.`, en: (p) => `"${p.label}" is required.` },
+  TOO_LONG: {
+    vi: (p) => `"${p.label}" dài tối đa ${p.max} ký tự.`,
+    en: (p) => `"${p.label}" must be at most ${p.max} characters.`,
+  },
+  TOO_SHORT: {
+    vi: (p) => `"${p.label}" cần ít nhất ${p.min} ký tự.`,
+    en: (p) => `"${p.label}" must be at least ${p.min} characters.`,
+  },
+  OUT_OF_RANGE: {
+    vi: (p) => `"${p.label}" phải nằm trong khoảng ${p.min} đến ${p.max}.`,
+    en: (p) => `"${p.label}" must be between ${p.min} and ${p.max}.`,
+  },
+  INVALID_FORMAT: {
+    vi: (p) => `"${p.label}" không đúng định dạng${p.hint ? ` (${p.hint})` : ""}.`,
+    en: (p) => `"${p.label}" has an invalid format${p.hint ? ` (${p.hint})` : ""}.`,
+  },
+  INVALID_VALUE: {
+    vi: (p) => `Giá trị "${p.value}" không hợp lệ cho "${p.label}"${p.allowed ? `; chọn một trong: ${p.allowed}` : ""}.`,
+    en: (p) =>
+      `"${p.value}" is not a valid value for "${p.label}"${p.allowed ? `; use one of: ${p.allowed}` : ""}.`,
+  },
+  INVALID_SKU: {
+    vi: () => `SKU chỉ gồm chữ, số, dấu gạch ngang, gạch dưới hoặc dấu chấm (1–64 ký tự).`,
+    en: () => `A SKU uses letters, digits, "-", "_" or "." only (1–64 characters).`,
+  },
+  INVALID_TAX_CODE: {
+    vi: () => `Mã số thuế gồm 10 chữ số, hoặc 10 chữ số, dấu "-" và 3 chữ số cho chi nhánh.`,
+    en: () => `A tax code has 10 digits, or 10 digits, "-" and 3 digits for a branch.`,
+  },
+  INVALID_PHONE: {
+    vi: () => `Số điện thoại Việt Nam gồm 10 chữ số bắt đầu bằng 0 (hoặc +84).`,
+    en: () => `A Vietnamese phone number has 10 digits starting with 0 (or +84).`,
+  },
+  INVALID_MONEY: {
+    vi: (p) => `"${p.label}" phải là số đồng nguyên từ 0 đến ${p.max} ₫.`,
+    en: (p) => `"${p.label}" must be whole đồng from 0 to ${p.max} ₫.`,
+  },
+  NOT_FOUND: {
+    vi: (p) => `Không tìm thấy ${p.entity ?? "đối tượng"}${p.id ? ` "${p.id}"` : ""}.`,
+    en: (p) => `${p.entity ?? "Object"}${p.id ? ` "${p.id}"` : ""} was not found.`,
+  },
+  DUPLICATE_SKU: {
+    vi: (p) => `SKU "${p.sku}" đã được dùng cho một sản phẩm khác của cùng chủ thể.`,
+    en: (p) => `SKU "${p.sku}" is already used by another product of the same producer.`,
+  },
+  DUPLICATE: {
+    vi: (p) => `"${p.label}" đã tồn tại: ${p.value}.`,
+    en: (p) => `"${p.label}" already exists: ${p.value}.`,
+  },
+  STOCK_CONFLICT: {
+    vi: (p) => `Tồn kho đã thay đổi (hiện là ${p.actual}, bạn dự kiến ${p.expected}). Tải lại rồi thử lại.`,
+    en: (p) => `Stock changed meanwhile (it is ${p.actual}, you expected ${p.expected}). Reload and try again.`,
+  },
+  INSUFFICIENT_STOCK: {
+    vi: (p) => `Không đủ tồn kho: có ${p.available}, cần ${p.requested}.`,
+    en: (p) => `Not enough stock: ${p.available} available, ${p.requested} requested.`,
+  },
+  BELOW_RESERVED: {
+    vi: (p) => `Tồn kho không thể thấp hơn số đã giữ cho đơn hàng (${p.reserved}).`,
+    en: (p) => `Stock on hand cannot go below what is reserved for orders (${p.reserved}).`,
+  },
+  FORBIDDEN: {
+    vi: () => `Bạn không có quyền thực hiện thao tác này.`,
+    en: () => `You are not allowed to do this.`,
+  },
+  ARCHIVED: {
+    vi: () => `Sản phẩm đã lưu trữ; khôi phục trước khi sửa.`,
+    en: () => `The product is archived; restore it before editing.`,
+  },
+  SCORE_STAR_MISMATCH: {
+    vi: (p) => `Điểm ${p.score} ứng với hạng ${p.expected} sao, không phải ${p.star} sao.`,
+    en: (p) => `A score of ${p.score} gives ${p.expected} stars, not ${p.star}.`,
+  },
+  DATE_IN_FUTURE: {
+    vi: (p) => `"${p.label}" không thể ở tương lai.`,
+    en: (p) => `"${p.label}" cannot be in the future.`,
+  },
+  CSV_INVALID: {
+    vi: (p) => `Không đọc được tệp CSV: ${p.reason}.`,
+    en: (p) => `The CSV could not be read: ${p.reason}.`,
+  },
+  CSV_MISSING_COLUMNS: {
+    vi: (p) => `Tệp CSV thiếu cột: ${p.columns}.`,
+    en: (p) => `The CSV lacks columns: ${p.columns}.`,
+  },
+  TOO_MANY_ROWS: {
+    vi: (p) => `Tối đa ${p.max} dòng mỗi lần nhập.`,
+    en: (p) => `At most ${p.max} rows per import.`,
+  },
+  EMPTY_LIST: {
+    vi: (p) => `"${p.label}" cần ít nhất một phần tử.`,
+    en: (p) => `"${p.label}" needs at least one item.`,
+  },
+} satisfies Record<string, { vi: Render; en: Render }>;
+
+export type MessageCode = keyof typeof MESSAGES;
+
+export function render(code: MessageCode, params: Params, locale: Locale): string {
+  return MESSAGES[code][locale](params);
+}
+
+/** Picks vi or en from an Accept-Language header; Vietnamese is the default. */
+export function localeFrom(acceptLanguage: string | undefined | null): Locale {
+  if (!acceptLanguage) return "vi";
+  const ranked = acceptLanguage
+    .split(",")
+    .map((part) => {
+      const [tag, ...rest] = part.trim().toLowerCase().split(";");
+      const q = rest.find((r) => r.trim().startsWith("q="));
+      return { tag, q: q ? Number(q.trim().slice(2)) : 1 };
+    })
+    .filter((x) => x.tag && !Number.isNaN(x.q))
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of ranked) {
+    if (tag.startsWith("vi")) return "vi";
+    if (tag.startsWith("en")) return "en";
+  }
+  return "vi";
+}
