@@ -1,0 +1,108 @@
+/**
+ * What every marketplace sandbox offers besides its marketplace protocol: a real HTTP server,
+ * state a test can inspect, and fault knobs. Tests, benchmarks and `npm start` use the same servers.
+ */
+import type { MarketplaceCode, NormalizedOrderStatus } from "../channels/connectors/connector";
+
+export interface SandboxFaults {
+  /** Share of calls (0–1) answered with a transient error (5xx or the marketplace's busy code). */
+  errorRate: number;
+  /** Extra latency added to every call, ms. */
+  latencyMs: number;
+  /** Requests per second per shop before the marketplace's 429 / rate-limit error; 0 = unlimited. */
+  rateLimitPerSecond: number;
+  /** The next N calls answer with the rate-limit error regardless of rate (a burst of 429s). */
+  burst429: number;
+  /** Share of write calls (0–1) that answer success but change nothing ("OK but not applied"). */
+  silentNoopRate: number;
+  /** Share of calls (0–1) that hang past the client's timeout. */
+  timeoutRate: number;
+  /** Each webhook is sent this many times (≥ 1). */
+  webhookDuplicates: number;
+  /** Webhooks of one batch are sent in shuffled order. */
+  webhookShuffle: boolean;
+}
+
+export const NO_FAULTS: SandboxFaults = {
+  errorRate: 0,
+  latencyMs: 0,
+  rateLimitPerSecond: 0,
+  burst429: 0,
+  silentNoopRate: 0,
+  timeoutRate: 0,
+  webhookDuplicates: 1,
+  webhookShuffle: false,
+};
+
+/** What the marketplace shows for one SKU right now. */
+export interface SandboxSkuView {
+  sku: string;
+  externalItemId: string;
+  externalSkuId: string;
+  title: string;
+  priceVnd: number;
+  stock: number;
+  attributes: Record<string, string | string[]>;
+  images: string[];
+  description: string;
+}
+
+export interface SandboxOrderLineSpec {
+  sku: string;
+  quantity: number;
+  unitPriceVnd?: number;
+}
+
+export interface SandboxShop {
+  shopId: string;
+  appKey: string;
+  appSecret: string;
+  accessToken: string;
+  refreshToken: string;
+  /** ms since epoch */
+  accessExpiresAt: number;
+}
+
+export interface SandboxCounters {
+  /** Requests received by endpoint path. */
+  calls: Record<string, number>;
+  /** Requests answered with the rate-limit error. */
+  rateLimited: number;
+  /** Requests rejected for a bad signature or timestamp. */
+  badSignature: number;
+}
+
+export interface MarketplaceSandbox {
+  readonly code: MarketplaceCode;
+  /** http://127.0.0.1:<port> once started. */
+  readonly baseUrl: string;
+  start(port?: number): Promise<string>;
+  close(): Promise<void>;
+
+  /** Registers an app + authorized shop and returns its credentials and live tokens. */
+  createShop(opts?: { shopId?: string; appKey?: string; appSecret?: string }): SandboxShop;
+  /** Auth-code flow: a code the connector can exchange (as if the seller clicked "authorize"). */
+  issueAuthCode(shopId: string): string;
+  /** Makes the shop's access token expire now (the refresh token stays valid). */
+  expireAccessToken(shopId: string): void;
+  /** Revokes the shop's authorization: access and refresh tokens both stop working. */
+  revokeAuthorization(shopId: string): void;
+
+  setFaults(faults: Partial<SandboxFaults>): void;
+  counters(): SandboxCounters;
+  resetCounters(): void;
+
+  /** Seeds an existing listing (for link-by-SKU tests). */
+  seedListing(shopId: string, listing: { title: string; categoryId?: string; variants: Array<{ sku: string; priceVnd: number; stock: number }> }): { externalItemId: string };
+  /** What the marketplace shows for a SKU of a shop, or null. */
+  skuView(shopId: string, sku: string): SandboxSkuView | null;
+  allSkus(shopId: string): SandboxSkuView[];
+
+  /** Creates a buyer order (decrements the marketplace's stock as the real one does). */
+  createOrder(shopId: string, lines: SandboxOrderLineSpec[], opts?: { at?: number }): { externalOrderId: string };
+  setOrderStatus(shopId: string, externalOrderId: string, status: NormalizedOrderStatus): void;
+  /** Where signed webhooks are POSTed; null stops sending. */
+  setWebhookTarget(url: string | null): void;
+  /** Resolves when every webhook sent so far has been answered. */
+  flushWebhooks(): Promise<void>;
+}
