@@ -8,6 +8,7 @@ import { OcopCertification } from "../catalogue/entities/ocop-certification.enti
 import { ApiKey } from "../auth/api-key.entity";
 import { Channel } from "../channels/channel.entity";
 import { Catalogue1764136800000 } from "../../migrations/1764136800000-catalogue";
+import { CertificationStatus1764136900000 } from "../../migrations/1764136900000-certification-status";
 
 export const ENTITIES = [
   Organization,
@@ -21,4 +22,4 @@ export const ENTITIES = [
   Channel,
 ];
 
-export const MIGRATIONS = [Catalogue1764136800000];
+export const MIGRATIONS = [Catalogue1764136800000, CertificationStatus1764136900000];

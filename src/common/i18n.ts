@@ -98,6 +98,10 @@ export const MESSAGES = {
     vi: (p) => `Tối đa ${p.max} dòng mỗi lần nhập.`,
     en: (p) => `At most ${p.max} rows per import.`,
   },
+  IMPORT_ROW_FAILED: {
+    vi: (p) => `Không lưu được dòng này (${p.reason}); các dòng khác không bị ảnh hưởng.`,
+    en: (p) => `This row could not be saved (${p.reason}); other rows were not affected.`,
+  },
   EMPTY_LIST: {
     vi: (p) => `"${p.label}" cần ít nhất một phần tử.`,
     en: (p) => `"${p.label}" needs at least one item.`,

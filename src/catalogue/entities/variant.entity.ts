@@ -1,22 +1,33 @@
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import { toGlobalId } from "../../common/graphql/global-id";
+import { Node } from "../../common/graphql/node.type";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
 
 /** A sellable pack of a product ("gói 250g"), identified by a SKU unique per producer. */
+@ObjectType({ implements: Node, description: "A sellable pack of a product, identified by its SKU." })
 @Entity()
-export class Variant {
+export class Variant implements Node {
+  @Field(() => ID, { name: "id", description: "Opaque global id." })
+  get globalId(): string {
+    return toGlobalId("Variant", this.id);
+  }
+
   @PrimaryGeneratedColumn("uuid") id!: string;
   @Column("uuid") productId!: string;
   @Column("uuid") producerId!: string;
-  @Column("text") sku!: string;
-  @Column("text") packSpec!: string;
-  @Column("integer", { nullable: true }) weightGrams!: number | null;
-  @Column("integer", { nullable: true }) lengthMm!: number | null;
-  @Column("integer", { nullable: true }) widthMm!: number | null;
-  @Column("integer", { nullable: true }) heightMm!: number | null;
-  @Column("text", { nullable: true }) barcode!: string | null;
+  @Field() @Column("text") sku!: string;
+  @Field({ description: 'Pack specification, e.g. "gói 250g".' }) @Column("text") packSpec!: string;
+  @Field(() => Int, { nullable: true }) @Column("integer", { nullable: true }) weightGrams!: number | null;
+  @Field(() => Int, { nullable: true }) @Column("integer", { nullable: true }) lengthMm!: number | null;
+  @Field(() => Int, { nullable: true }) @Column("integer", { nullable: true }) widthMm!: number | null;
+  @Field(() => Int, { nullable: true }) @Column("integer", { nullable: true }) heightMm!: number | null;
+  @Field(() => String, { nullable: true }) @Column("text", { nullable: true }) barcode!: string | null;
   /** Consumer price in whole đồng, VAT included; null until the producer sets one. */
-  @Column("integer", { nullable: true }) priceVnd!: number | null;
-  @Column("smallint") vatRatePercent!: number;
-  @Column("smallint") position!: number;
-  @CreateDateColumn({ type: "timestamptz" }) createdAt!: Date;
-  @UpdateDateColumn({ type: "timestamptz" }) updatedAt!: Date;
+  @Field(() => Int, { nullable: true, description: "Consumer price in whole đồng, VAT included." })
+  @Column("integer", { nullable: true })
+  priceVnd!: number | null;
+  @Field(() => Int) @Column("smallint") vatRatePercent!: number;
+  @Field(() => Int) @Column("smallint") position!: number;
+  @Field() @CreateDateColumn({ type: "timestamptz" }) createdAt!: Date;
+  @Field() @UpdateDateColumn({ type: "timestamptz" }) updatedAt!: Date;
 }

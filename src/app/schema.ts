@@ -1,0 +1,39 @@
+/** Builds the GraphQL schema from the resolvers; the SDL is emitted to schema/schema.graphql. */
+import "reflect-metadata";
+import { GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
+import { buildSchemaSync } from "type-graphql";
+import { DateTimeScalar } from "../common/graphql/scalars";
+import { authChecker } from "../auth/auth-checker";
+import { NodeResolver } from "./node.resolver";
+import { ProductResolver } from "../catalogue/graphql/product.resolver";
+import { ProducerResolver } from "../catalogue/graphql/producer.resolver";
+import { VariantResolver } from "../catalogue/graphql/variant.resolver";
+import { CertificationResolver } from "../catalogue/graphql/certification.resolver";
+import { StatsResolver } from "../catalogue/graphql/stats.resolver";
+
+export const RESOLVERS = [
+  NodeResolver,
+  ProductResolver,
+  ProducerResolver,
+  VariantResolver,
+  CertificationResolver,
+  StatsResolver,
+] as const;
+
+let cached: GraphQLSchema | null = null;
+
+export function buildHubSchema(): GraphQLSchema {
+  cached ??= buildSchemaSync({
+    resolvers: [...RESOLVERS],
+    authChecker,
+    // Auth failures are top-level errors; input problems are userErrors (validated in services).
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+  });
+  return cached;
+}
+
+/** The SDL as committed in schema/schema.graphql (sorted, so diffs are stable). */
+export function printHubSchema(): string {
+  return printSchema(lexicographicSortSchema(buildHubSchema())) + "\n";
+}

@@ -1,0 +1,203 @@
+/**
+ * Catalogue reads: filtered, searched and paginated product and producer lists, and the OCOP
+ * statistics a provincial office reports. Every read is confined to what the caller may see.
+ */
+import { DataSource } from "typeorm";
+import { Viewer, producerScope } from "../auth/viewer";
+import { UserErrors } from "../common/errors";
+import { idOf } from "../common/graphql/global-id";
+import { PageWindow } from "../common/graphql/relay";
+import { nfc, searchKey, searchTerms } from "../common/text";
+import { Clock, vnToday } from "../common/time";
+import { CertificationStatus, OcopCategory, ProducerType } from "./ocop";
+import type { ProductFilter } from "./graphql/catalogue.inputs";
+
+/** Builds a parameterised WHERE clause. */
+class Sql {
+  readonly params: unknown[] = [];
+  readonly where: string[] = [];
+  p(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+}
+
+export interface ProductPage {
+  ids: string[];
+  count: () => Promise<number>;
+}
+
+export interface OcopStatsFilter {
+  provinceCode?: string | null;
+  category?: OcopCategory | null;
+  producerId?: string | null;
+  organizationId?: string | null;
+}
+
+export interface OcopStatsResult {
+  totalProducts: number;
+  producers: number;
+  byStar: Array<{ star: number; count: number }>;
+  potentialFiveStar: number;
+  byCategory: Array<{ category: OcopCategory; count: number }>;
+  byProvince: Array<{ provinceCode: string | null; provinceName: string | null; count: number }>;
+  byProducerType: Array<{ type: ProducerType; count: number }>;
+  expiringSoon: number;
+  withoutCertificationInForce: number;
+}
+
+export class CatalogueQuery {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  private today(): string {
+    return vnToday(this.clock.now());
+  }
+
+  /** Ids of one page of products, in display order, plus a lazy total count. */
+  async productPage(viewer: Viewer, filter: ProductFilter | null | undefined, win: PageWindow): Promise<ProductPage> {
+    const f = filter ?? {};
+    const q = new Sql();
+    const joins: string[] = [];
+    const scope = producerScope(viewer);
+    if (scope) q.where.push(`p.producer_id = ${q.p(scope)}`);
+    if (f.producerId) {
+      const id = idOf("Producer", f.producerId);
+      if (!id) throw UserErrors.one("filter.producerId", "NOT_FOUND", { entity: "chủ thể / producer", id: f.producerId });
+      q.where.push(`p.producer_id = ${q.p(id)}`);
+    }
+    if (!f.includeArchived) q.where.push(`p.status = 'ACTIVE'`);
+    if (f.category) q.where.push(`p.category = ${q.p(f.category)}`);
+    if (f.productSetNo != null) q.where.push(`p.product_set_no = ${q.p(f.productSetNo)}`);
+    if (f.provinceCode) {
+      joins.push(`JOIN producer pr ON pr.id = p.producer_id`);
+      q.where.push(`pr.province_code = ${q.p(f.provinceCode)}`);
+    }
+    if (f.star != null || f.certificationStatus || f.potentialFiveStar != null) {
+      joins.push(`CROSS JOIN LATERAL ocop_current_cert(p.id, ${q.p(this.today())}::date) cc`);
+      const inForce = `cc.status IN ('ACTIVE','EXPIRING')`;
+      if (f.star != null) q.where.push(`cc.star = ${q.p(f.star)} AND ${inForce}`);
+      if (f.potentialFiveStar != null) q.where.push(`cc.potential_five_star = ${q.p(f.potentialFiveStar)} AND ${inForce}`);
+      if (f.certificationStatus) q.where.push(`cc.status = ${q.p(f.certificationStatus)}`);
+    }
+    let order = `p.search_key, p.id`;
+    const search = f.search ? nfc(f.search) : "";
+    if (search.length > 200) throw UserErrors.one("filter.search", "TOO_LONG", { max: 200 });
+    const terms = search ? searchTerms(search) : [];
+    if (search && terms.length === 0) return { ids: [], count: async () => 0 };
+    // Whole words: "tra" must not match "trái" or "trần". Terms are [a-z0-9] only after folding.
+    for (const group of terms.slice(0, 10)) q.where.push(`p.search_key ~ ${q.p(`\\m(${group.join("|")})\\M`)}`);
+    const from = `FROM product p ${joins.join(" ")} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
+    const whereParams = [...q.params];
+    if (terms.length) {
+      const exact = search.toLowerCase().replace(/\s+/g, " ");
+      order = `(strpos(lower(p.name), ${q.p(exact)}) > 0) DESC, similarity(p.search_key, ${q.p(searchKey(search))}) DESC, p.search_key, p.id`;
+    }
+    const rows: Array<{ id: string }> = await this.ds.query(
+      `SELECT p.id ${from} ORDER BY ${order} OFFSET ${q.p(win.offset)} LIMIT ${q.p(win.limit + 1)}`,
+      q.params,
+    );
+    return {
+      ids: rows.map((r) => r.id),
+      count: async () => (await this.ds.query(`SELECT count(*)::int AS n ${from}`, whereParams))[0].n as number,
+    };
+  }
+
+  async producerPage(viewer: Viewer, filter: { provinceCode?: string | null; type?: ProducerType | null; search?: string | null } | null | undefined, win: PageWindow): Promise<ProductPage> {
+    const f = filter ?? {};
+    const q = new Sql();
+    const scope = producerScope(viewer);
+    if (scope) q.where.push(`id = ${q.p(scope)}`);
+    if (f.provinceCode) q.where.push(`province_code = ${q.p(f.provinceCode)}`);
+    if (f.type) q.where.push(`type = ${q.p(f.type)}`);
+    if (f.search) for (const group of searchTerms(f.search).slice(0, 10)) q.where.push(`name_key ~ ${q.p(`\\m(${group.join("|")})\\M`)}`);
+    const from = `FROM producer ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
+    const whereParams = [...q.params];
+    const rows: Array<{ id: string }> = await this.ds.query(
+      `SELECT id ${from} ORDER BY name_key, id OFFSET ${q.p(win.offset)} LIMIT ${q.p(win.limit + 1)}`,
+      q.params,
+    );
+    return {
+      ids: rows.map((r) => r.id),
+      count: async () => (await this.ds.query(`SELECT count(*)::int AS n ${from}`, whereParams))[0].n,
+    };
+  }
+
+  /** Counts as provincial reports give them: each product once, at its current star. */
+  async ocopStats(viewer: Viewer, filter: OcopStatsFilter | null | undefined): Promise<OcopStatsResult> {
+    const f = filter ?? {};
+    const q = new Sql();
+    const today = q.p(this.today());
+    q.where.push(`p.status = 'ACTIVE'`);
+    const scope = producerScope(viewer);
+    if (scope) q.where.push(`p.producer_id = ${q.p(scope)}`);
+    if (f.producerId) q.where.push(`p.producer_id = ${q.p(idOf("Producer", f.producerId))}`);
+    if (f.organizationId) q.where.push(`pr.organization_id = ${q.p(idOf("Organization", f.organizationId))}`);
+    if (f.provinceCode) q.where.push(`pr.province_code = ${q.p(f.provinceCode)}`);
+    if (f.category) q.where.push(`p.category = ${q.p(f.category)}`);
+    const rows: Array<{
+      star: number | null;
+      potential: boolean | null;
+      status: string | null;
+      category: OcopCategory;
+      province_code: string | null;
+      province_name: string | null;
+      type: ProducerType;
+      producer_id: string;
+      n: number;
+    }> = await this.ds.query(
+      `SELECT cc.star, cc.potential_five_star AS potential, cc.status, p.category, pr.province_code, pr.province_name,
+              pr.type, p.producer_id, count(*)::int AS n
+         FROM product p
+         JOIN producer pr ON pr.id = p.producer_id
+         LEFT JOIN LATERAL ocop_current_cert(p.id, ${today}::date) cc ON true
+        WHERE ${q.where.join(" AND ")}
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+      q.params,
+    );
+    const inForce = (s: string | null) => s === CertificationStatus.ACTIVE || s === CertificationStatus.EXPIRING;
+    const add = <K>(map: Map<K, number>, k: K, n: number) => map.set(k, (map.get(k) ?? 0) + n);
+    const byStar = new Map<number, number>();
+    const byCategory = new Map<OcopCategory, number>();
+    const byProvince = new Map<string | null, { name: string | null; n: number }>();
+    const byType = new Map<ProducerType, number>();
+    const producers = new Set<string>();
+    let total = 0;
+    let potential = 0;
+    let expiring = 0;
+    let without = 0;
+    for (const r of rows) {
+      if (!inForce(r.status)) {
+        without += r.n;
+        continue;
+      }
+      total += r.n;
+      producers.add(r.producer_id);
+      add(byStar, r.star!, r.n);
+      if (r.potential) potential += r.n;
+      if (r.status === CertificationStatus.EXPIRING) expiring += r.n;
+      add(byCategory, r.category, r.n);
+      add(byType, r.type, r.n);
+      const prov = byProvince.get(r.province_code) ?? { name: r.province_name, n: 0 };
+      prov.n += r.n;
+      byProvince.set(r.province_code, prov);
+    }
+    return {
+      totalProducts: total,
+      producers: producers.size,
+      byStar: [5, 4, 3].map((star) => ({ star, count: byStar.get(star) ?? 0 })),
+      potentialFiveStar: potential,
+      byCategory: Object.values(OcopCategory)
+        .map((category) => ({ category, count: byCategory.get(category) ?? 0 }))
+        .filter((c) => c.count > 0),
+      byProvince: [...byProvince.entries()]
+        .map(([provinceCode, v]) => ({ provinceCode, provinceName: v.name, count: v.n }))
+        .sort((a, b) => b.count - a.count),
+      byProducerType: [...byType.entries()].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count),
+      expiringSoon: expiring,
+      withoutCertificationInForce: without,
+    };
+  }
+}
