@@ -44,7 +44,11 @@ const PASS_THROUGH_CODES = new Set([
 ]);
 
 /** Clients see what went wrong in their request, never a stack trace, SQL or internal message. */
-export function maskError(formatted: GraphQLFormattedError, error: unknown, log: Logger): GraphQLFormattedError {
+export function maskError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  log: Logger,
+): GraphQLFormattedError {
   const original = (error as GraphQLError)?.originalError ?? error;
   if (original instanceof AuthenticationError) {
     return {
@@ -62,7 +66,12 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, log:
   }
   const code = formatted.extensions?.code as string | undefined;
   if (code && PASS_THROUGH_CODES.has(code)) {
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code },
+    };
   }
   log.error({ err: original, path: formatted.path }, "unexpected error in a GraphQL request");
   return {
@@ -72,12 +81,15 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, log:
   };
 }
 
-export async function createServer(opts: ServerOptions): Promise<{ app: FastifyInstance; apollo: ApolloServer<HubContext> }> {
+export async function createServer(
+  opts: ServerOptions,
+): Promise<{ app: FastifyInstance; apollo: ApolloServer<HubContext> }> {
   const { dataSource, services, logger } = opts;
   const app = Fastify({
     logger: false,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-    genReqId: (req) => (req.headers["x-request-id"] as string | undefined)?.slice(0, 64) ?? crypto.randomUUID(),
+    genReqId: (req) =>
+      (req.headers["x-request-id"] as string | undefined)?.slice(0, 64) ?? crypto.randomUUID(),
     trustProxy: false,
   });
   const production = services.config.mode === "production";

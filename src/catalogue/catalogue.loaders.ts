@@ -45,7 +45,9 @@ export function createCatalogueLoaders(ds: DataSource) {
     variantsByProduct: new DataLoader<string, Variant[]>(async (ids) =>
       groupBy(
         ids,
-        await ds.getRepository(Variant).find({ where: { productId: In([...ids]) }, order: { position: "ASC", sku: "ASC" } }),
+        await ds
+          .getRepository(Variant)
+          .find({ where: { productId: In([...ids]) }, order: { position: "ASC", sku: "ASC" } }),
         (v) => v.productId,
       ),
     ),
@@ -57,7 +59,10 @@ export function createCatalogueLoaders(ds: DataSource) {
         ids,
         await ds
           .getRepository(OcopCertification)
-          .find({ where: { productId: In([...ids]) }, order: { decisionDate: { direction: "DESC", nulls: "LAST" }, createdAt: "DESC" } }),
+          .find({
+            where: { productId: In([...ids]) },
+            order: { decisionDate: { direction: "DESC", nulls: "LAST" }, createdAt: "DESC" },
+          }),
         (c) => c.productId,
       ),
     ),

@@ -57,7 +57,11 @@ export class CatalogueQuery {
   }
 
   /** Ids of one page of products, in display order, plus a lazy total count. */
-  async productPage(viewer: Viewer, filter: ProductFilter | null | undefined, win: PageWindow): Promise<ProductPage> {
+  async productPage(
+    viewer: Viewer,
+    filter: ProductFilter | null | undefined,
+    win: PageWindow,
+  ): Promise<ProductPage> {
     const f = filter ?? {};
     const q = new Sql();
     const joins: string[] = [];
@@ -65,7 +69,11 @@ export class CatalogueQuery {
     if (scope) q.where.push(`p.producer_id = ${q.p(scope)}`);
     if (f.producerId) {
       const id = idOf("Producer", f.producerId);
-      if (!id) throw UserErrors.one("filter.producerId", "NOT_FOUND", { entity: "chủ thể / producer", id: f.producerId });
+      if (!id)
+        throw UserErrors.one("filter.producerId", "NOT_FOUND", {
+          entity: "chủ thể / producer",
+          id: f.producerId,
+        });
       q.where.push(`p.producer_id = ${q.p(id)}`);
     }
     if (!f.includeArchived) q.where.push(`p.status = 'ACTIVE'`);
@@ -79,7 +87,8 @@ export class CatalogueQuery {
       joins.push(`CROSS JOIN LATERAL ocop_current_cert(p.id, ${q.p(this.today())}::date) cc`);
       const inForce = `cc.status IN ('ACTIVE','EXPIRING')`;
       if (f.star != null) q.where.push(`cc.star = ${q.p(f.star)} AND ${inForce}`);
-      if (f.potentialFiveStar != null) q.where.push(`cc.potential_five_star = ${q.p(f.potentialFiveStar)} AND ${inForce}`);
+      if (f.potentialFiveStar != null)
+        q.where.push(`cc.potential_five_star = ${q.p(f.potentialFiveStar)} AND ${inForce}`);
       if (f.certificationStatus) q.where.push(`cc.status = ${q.p(f.certificationStatus)}`);
     }
     let order = `p.search_key, p.id`;
@@ -88,7 +97,8 @@ export class CatalogueQuery {
     const terms = search ? searchTerms(search) : [];
     if (search && terms.length === 0) return { ids: [], count: async () => 0 };
     // Whole words: "tra" must not match "trái" or "trần". Terms are [a-z0-9] only after folding.
-    for (const group of terms.slice(0, 10)) q.where.push(`p.search_key ~ ${q.p(`\\m(${group.join("|")})\\M`)}`);
+    for (const group of terms.slice(0, 10))
+      q.where.push(`p.search_key ~ ${q.p(`\\m(${group.join("|")})\\M`)}`);
     const from = `FROM product p ${joins.join(" ")} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
     const whereParams = [...q.params];
     if (terms.length) {
@@ -101,18 +111,28 @@ export class CatalogueQuery {
     );
     return {
       ids: rows.map((r) => r.id),
-      count: async () => (await this.ds.query(`SELECT count(*)::int AS n ${from}`, whereParams))[0].n as number,
+      count: async () =>
+        (await this.ds.query(`SELECT count(*)::int AS n ${from}`, whereParams))[0].n as number,
     };
   }
 
-  async producerPage(viewer: Viewer, filter: { provinceCode?: string | null; type?: ProducerType | null; search?: string | null } | null | undefined, win: PageWindow): Promise<ProductPage> {
+  async producerPage(
+    viewer: Viewer,
+    filter:
+      | { provinceCode?: string | null; type?: ProducerType | null; search?: string | null }
+      | null
+      | undefined,
+    win: PageWindow,
+  ): Promise<ProductPage> {
     const f = filter ?? {};
     const q = new Sql();
     const scope = producerScope(viewer);
     if (scope) q.where.push(`id = ${q.p(scope)}`);
     if (f.provinceCode) q.where.push(`province_code = ${q.p(f.provinceCode)}`);
     if (f.type) q.where.push(`type = ${q.p(f.type)}`);
-    if (f.search) for (const group of searchTerms(f.search).slice(0, 10)) q.where.push(`name_key ~ ${q.p(`\\m(${group.join("|")})\\M`)}`);
+    if (f.search)
+      for (const group of searchTerms(f.search).slice(0, 10))
+        q.where.push(`name_key ~ ${q.p(`\\m(${group.join("|")})\\M`)}`);
     const from = `FROM producer ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
     const whereParams = [...q.params];
     const rows: Array<{ id: string }> = await this.ds.query(
@@ -157,7 +177,8 @@ export class CatalogueQuery {
         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
       q.params,
     );
-    const inForce = (s: string | null) => s === CertificationStatus.ACTIVE || s === CertificationStatus.EXPIRING;
+    const inForce = (s: string | null) =>
+      s === CertificationStatus.ACTIVE || s === CertificationStatus.EXPIRING;
     const add = <K>(map: Map<K, number>, k: K, n: number) => map.set(k, (map.get(k) ?? 0) + n);
     const byStar = new Map<number, number>();
     const byCategory = new Map<OcopCategory, number>();
@@ -195,7 +216,9 @@ export class CatalogueQuery {
       byProvince: [...byProvince.entries()]
         .map(([provinceCode, v]) => ({ provinceCode, provinceName: v.name, count: v.n }))
         .sort((a, b) => b.count - a.count),
-      byProducerType: [...byType.entries()].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count),
+      byProducerType: [...byType.entries()]
+        .map(([type, count]) => ({ type, count }))
+        .sort((a, b) => b.count - a.count),
       expiringSoon: expiring,
       withoutCertificationInForce: without,
     };

@@ -52,17 +52,15 @@ export function categoryOfProductSet(setNo: number): OcopCategory | null {
 
 /** Maps a category written in Vietnamese or English (any accents/case) to its code. */
 export function parseCategory(text: string): OcopCategory | null {
-  const t = text
-    .normalize("NFD")
-    .replace(/\p{M}/gu, "")
-    .replace(/[đĐ]/g, "d")
-    .toLowerCase()
-    .trim();
-  if ((Object.values(OcopCategory) as string[]).includes(t.toUpperCase())) return t.toUpperCase() as OcopCategory;
+  const t = text.normalize("NFD").replace(/\p{M}/gu, "").replace(/[đĐ]/g, "d").toLowerCase().trim();
+  if ((Object.values(OcopCategory) as string[]).includes(t.toUpperCase()))
+    return t.toUpperCase() as OcopCategory;
   if (t.startsWith("thuc pham") || t === "food") return OcopCategory.FOOD;
   if (t.startsWith("do uong") || t.startsWith("beverage")) return OcopCategory.BEVERAGE;
-  if (t.startsWith("duoc lieu") || t.startsWith("thao duoc") || t.startsWith("herbal")) return OcopCategory.HERBAL;
-  if (t.includes("thu cong") || t.startsWith("handicraft") || t.includes("det may")) return OcopCategory.HANDICRAFT;
+  if (t.startsWith("duoc lieu") || t.startsWith("thao duoc") || t.startsWith("herbal"))
+    return OcopCategory.HERBAL;
+  if (t.includes("thu cong") || t.startsWith("handicraft") || t.includes("det may"))
+    return OcopCategory.HANDICRAFT;
   if (t.startsWith("sinh vat canh") || t.startsWith("ornamental")) return OcopCategory.ORNAMENTAL;
   if (t.includes("du lich") || t.startsWith("tourism")) return OcopCategory.TOURISM;
   return null;
@@ -70,12 +68,7 @@ export function parseCategory(text: string): OcopCategory | null {
 
 /** Infers the producer type from the legal name's prefix, as the seed's provenance notes do. */
 export function producerTypeFromName(name: string): ProducerType | null {
-  const t = name
-    .normalize("NFD")
-    .replace(/\p{M}/gu, "")
-    .replace(/[đĐ]/g, "d")
-    .toLowerCase()
-    .trim();
+  const t = name.normalize("NFD").replace(/\p{M}/gu, "").replace(/[đĐ]/g, "d").toLowerCase().trim();
   if (/^(cong ty|chi nhanh|doanh nghiep|dntn)/.test(t)) return ProducerType.ENTERPRISE;
   if (/^(hop tac xa|htx)\b/.test(t)) return ProducerType.COOPERATIVE;
   if (/^(to hop tac|tht)\b/.test(t)) return ProducerType.COOPERATIVE_GROUP;
@@ -136,9 +129,14 @@ export interface ValidityInput {
  * + 36 months) so that an OCOP claim is never shown longer than it could be valid.
  */
 export function validityOf(input: ValidityInput): { validUntil: string | null; basis: ValidityBasis } {
-  if (input.decisionDate) return { validUntil: addMonths(input.decisionDate, VALIDITY_MONTHS), basis: ValidityBasis.DECISION_DATE };
+  if (input.decisionDate)
+    return { validUntil: addMonths(input.decisionDate, VALIDITY_MONTHS), basis: ValidityBasis.DECISION_DATE };
   if (input.expires) return { validUntil: input.expires, basis: ValidityBasis.EXPIRY_GIVEN };
-  if (input.year) return { validUntil: addMonths(`${input.year}-01-01`, VALIDITY_MONTHS), basis: ValidityBasis.YEAR_ESTIMATE };
+  if (input.year)
+    return {
+      validUntil: addMonths(`${input.year}-01-01`, VALIDITY_MONTHS),
+      basis: ValidityBasis.YEAR_ESTIMATE,
+    };
   return { validUntil: null, basis: ValidityBasis.UNKNOWN };
 }
 

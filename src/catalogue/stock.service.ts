@@ -33,7 +33,8 @@ export async function applyStockChange(m: EntityManager, c: StockChange, field =
       `SELECT on_hand_after, reserved_after FROM stock_movement WHERE variant_id = $1 AND kind = $2 AND reference = $3`,
       [c.variantId, c.kind, c.reference],
     );
-    if (prior.length) return { onHand: prior[0].on_hand_after, reserved: prior[0].reserved_after, applied: false };
+    if (prior.length)
+      return { onHand: prior[0].on_hand_after, reserved: prior[0].reserved_after, applied: false };
   }
   const rows: Array<{ on_hand: number; reserved: number }> = await m.query(
     // Wrapped in a CTE so the driver returns plain rows (TypeORM returns [rows, count] for UPDATE).
@@ -48,10 +49,15 @@ export async function applyStockChange(m: EntityManager, c: StockChange, field =
     [c.variantId, c.onHandDelta, c.reservedDelta, c.expectedOnHand ?? null],
   );
   if (rows.length === 0) {
-    const [cur] = await m.query(`SELECT on_hand, reserved FROM stock_level WHERE variant_id = $1`, [c.variantId]);
+    const [cur] = await m.query(`SELECT on_hand, reserved FROM stock_level WHERE variant_id = $1`, [
+      c.variantId,
+    ]);
     if (!cur) throw UserErrors.one(field || "variantId", "NOT_FOUND", { entity: "biến thể / variant" });
     if (c.expectedOnHand != null && cur.on_hand !== c.expectedOnHand) {
-      throw UserErrors.one(field || "expectedOnHand", "STOCK_CONFLICT", { actual: cur.on_hand, expected: c.expectedOnHand });
+      throw UserErrors.one(field || "expectedOnHand", "STOCK_CONFLICT", {
+        actual: cur.on_hand,
+        expected: c.expectedOnHand,
+      });
     }
     if (c.reservedDelta > 0) {
       throw UserErrors.one(field || "quantity", "INSUFFICIENT_STOCK", {
@@ -65,13 +71,28 @@ export async function applyStockChange(m: EntityManager, c: StockChange, field =
   await m.query(
     `INSERT INTO stock_movement (variant_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, reference, actor)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [c.variantId, c.kind, c.onHandDelta, c.reservedDelta, on_hand, reserved, c.reason, c.reference ?? null, c.actor],
+    [
+      c.variantId,
+      c.kind,
+      c.onHandDelta,
+      c.reservedDelta,
+      on_hand,
+      reserved,
+      c.reason,
+      c.reference ?? null,
+      c.actor,
+    ],
   );
   return { onHand: on_hand, reserved, applied: true };
 }
 
 /** Creates the stock row of a new variant, with an INITIAL movement when it starts above zero. */
-export async function createStockLevel(m: EntityManager, variantId: string, onHand: number, actor: string): Promise<void> {
+export async function createStockLevel(
+  m: EntityManager,
+  variantId: string,
+  onHand: number,
+  actor: string,
+): Promise<void> {
   await m.query(`INSERT INTO stock_level (variant_id, on_hand, reserved) VALUES ($1, 0, 0)`, [variantId]);
   if (onHand > 0) {
     await applyStockChange(m, {

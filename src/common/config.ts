@@ -84,7 +84,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   const problems: string[] = [];
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    problems.push(`DATABASE_URL must start with postgres:// or postgresql:// (got "${redactUrl(databaseUrl)}").`);
+    problems.push(
+      `DATABASE_URL must start with postgres:// or postgresql:// (got "${redactUrl(databaseUrl)}").`,
+    );
   }
   const maxPageSize = env.MAX_PAGE_SIZE ? Number(env.MAX_PAGE_SIZE) : 100;
   if (!Number.isInteger(maxPageSize) || maxPageSize < 1 || maxPageSize > 1000) {

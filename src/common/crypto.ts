@@ -35,7 +35,13 @@ export class SecretBox {
     const nonce = crypto.randomBytes(12);
     const cipher = crypto.createCipheriv("aes-256-gcm", key, nonce);
     const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-    return Buffer.concat([Buffer.from([1]), Buffer.from(this.currentId, "hex"), nonce, cipher.getAuthTag(), body]);
+    return Buffer.concat([
+      Buffer.from([1]),
+      Buffer.from(this.currentId, "hex"),
+      nonce,
+      cipher.getAuthTag(),
+      body,
+    ]);
   }
 
   open(sealed: Buffer): string {
@@ -66,7 +72,11 @@ export class SecretBox {
  * The key from HUB_SECRET_KEY, or from `<dataDir>/secret.key` (created with mode 0600 on first
  * run, so `npm start` needs no setup). HUB_SECRET_KEY_PREVIOUS lists retired keys still readable.
  */
-export function loadSecretBox(opts: { secretKey: string | null; dataDir: string; previous?: string | null }): SecretBox {
+export function loadSecretBox(opts: {
+  secretKey: string | null;
+  dataDir: string;
+  previous?: string | null;
+}): SecretBox {
   let key: Buffer;
   if (opts.secretKey) {
     key = decodeKey(opts.secretKey)!;

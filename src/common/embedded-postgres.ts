@@ -120,7 +120,17 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     url,
     dataDir: clusterDir,
     stop: async () => {
-      if (startedHere) await server.stop();
+      if (startedHere) {
+        await server.stop();
+        return;
+      }
+      // Adopted after a crash: we own it now, so stop it as pg_ctl's fast mode would (SIGINT).
+      try {
+        process.kill(livePid, "SIGINT");
+      } catch {
+        return;
+      }
+      for (let i = 0; i < 100 && pidAlive(livePid); i++) await new Promise((r) => setTimeout(r, 100));
     },
   };
 }

@@ -28,7 +28,8 @@ export type RoundingMode = "UP" | "DOWN" | "NEAREST";
 
 /** Rounds to a step such as 1,000 đ; NEAREST rounds halves up. */
 export function roundToStep(value: number, step: number, mode: RoundingMode = "NEAREST"): number {
-  if (!Number.isInteger(step) || step <= 0) throw new RangeError(`step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(step) || step <= 0)
+    throw new RangeError(`step must be a positive integer, got ${step}`);
   const q = value / step;
   const n = mode === "UP" ? Math.ceil(q) : mode === "DOWN" ? Math.floor(q) : Math.floor(q + 0.5);
   return n * step;

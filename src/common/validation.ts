@@ -3,7 +3,18 @@
  * rejection reaches the client as a `userErrors` entry in Vietnamese or English.
  * A decorator may name its code through `context: { code: "INVALID_SKU" }`.
  */
-import { IsEmail, IsInt, IsUrl, Matches, Max, MaxLength, Min, MinLength, validate, ValidationError } from "class-validator";
+import {
+  IsEmail,
+  IsInt,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validate,
+  ValidationError,
+} from "class-validator";
 import { MAX_UNIT_PRICE_VND } from "./money";
 import type { UserErrorSpec } from "./errors";
 import type { MessageCode } from "./i18n";
@@ -44,8 +55,15 @@ function flatten(errors: ValidationError[], prefix: string, out: UserErrorSpec[]
     if (e.constraints) {
       // One entry per field: the first failing constraint is the most useful to fix first.
       const [name] = Object.keys(e.constraints);
-      const ctx = (e.contexts?.[name] ?? {}) as { code?: MessageCode; params?: Record<string, string | number> };
-      out.push({ field, code: ctx.code ?? codeFor(name), params: { value: String(e.value ?? ""), ...ctx.params } });
+      const ctx = (e.contexts?.[name] ?? {}) as {
+        code?: MessageCode;
+        params?: Record<string, string | number>;
+      };
+      out.push({
+        field,
+        code: ctx.code ?? codeFor(name),
+        params: { value: String(e.value ?? ""), ...ctx.params },
+      });
     }
     if (e.children?.length) flatten(e.children, field, out);
   }
@@ -68,7 +86,9 @@ function compose(...decorators: PropertyDecorator[]): PropertyDecorator {
 export const Text = (max: number, min = 0): PropertyDecorator =>
   compose(
     MaxLength(max, { context: { params: { max } } }),
-    ...(min > 0 ? [MinLength(min, { context: { code: min === 1 ? "REQUIRED" : "TOO_SHORT", params: { min } } })] : []),
+    ...(min > 0
+      ? [MinLength(min, { context: { code: min === 1 ? "REQUIRED" : "TOO_SHORT", params: { min } } })]
+      : []),
   );
 
 export const IntRange = (min: number, max: number): PropertyDecorator =>
@@ -86,8 +106,14 @@ export const Money = (): PropertyDecorator =>
   );
 
 export const Sku = (): PropertyDecorator => Matches(SKU_PATTERN, { context: { code: "INVALID_SKU" } });
-export const TaxCode = (): PropertyDecorator => Matches(TAX_CODE_PATTERN, { context: { code: "INVALID_TAX_CODE" } });
-export const Phone = (): PropertyDecorator => Matches(VN_PHONE_PATTERN, { context: { code: "INVALID_PHONE" } });
-export const Email = (): PropertyDecorator => IsEmail({}, { context: { params: { hint: "name@example.vn" } } });
+export const TaxCode = (): PropertyDecorator =>
+  Matches(TAX_CODE_PATTERN, { context: { code: "INVALID_TAX_CODE" } });
+export const Phone = (): PropertyDecorator =>
+  Matches(VN_PHONE_PATTERN, { context: { code: "INVALID_PHONE" } });
+export const Email = (): PropertyDecorator =>
+  IsEmail({}, { context: { params: { hint: "name@example.vn" } } });
 export const HttpsUrl = (): PropertyDecorator =>
-  IsUrl({ protocols: ["https", "http"], require_protocol: true }, { context: { params: { hint: "https://…" } } });
+  IsUrl(
+    { protocols: ["https", "http"], require_protocol: true },
+    { context: { params: { hint: "https://…" } } },
+  );

@@ -51,7 +51,10 @@ describe("catalogue API over HTTP", () => {
     expect(p.variants[0].stock).toEqual({ onHand: 40, reserved: 0, available: 40 });
 
     for (const q of ["ca phe bot", "CÀ PHÊ", "cafe", "Bích Thao"]) {
-      const s = await hub.gql(`query($q: String) { products(filter: { search: $q }) { totalCount nodes { name } } }`, { q });
+      const s = await hub.gql(
+        `query($q: String) { products(filter: { search: $q }) { totalCount nodes { name } } }`,
+        { q },
+      );
       expect({ q, n: s.data.products.totalCount }).toEqual({ q, n: 1 });
     }
     const none = await hub.gql(`{ products(filter: { search: "ca phe sua" }) { totalCount } }`);
@@ -67,9 +70,13 @@ describe("catalogue API over HTTP", () => {
     expect(vi.data.createProduct.product).toBeNull();
     const fields = vi.data.createProduct.userErrors.map((e: { field: string }) => e.field).sort();
     expect(fields).toEqual(["name", "variants.0.priceVnd", "variants.0.sku"]);
-    expect(vi.data.createProduct.userErrors.find((e: any) => e.field === "variants.0.sku").message).toMatch(/SKU chỉ gồm/);
+    expect(vi.data.createProduct.userErrors.find((e: any) => e.field === "variants.0.sku").message).toMatch(
+      /SKU chỉ gồm/,
+    );
     const en = await hub.gql(CREATE_PRODUCT, bad, { lang: "en-US,en;q=0.9" });
-    expect(en.data.createProduct.userErrors.find((e: any) => e.field === "variants.0.sku").message).toMatch(/A SKU uses/);
+    expect(en.data.createProduct.userErrors.find((e: any) => e.field === "variants.0.sku").message).toMatch(
+      /A SKU uses/,
+    );
     const after = await hub.gql(`{ products { totalCount } }`);
     expect(after.data.products.totalCount).toBe(before.data.products.totalCount);
   });
@@ -77,13 +84,20 @@ describe("catalogue API over HTTP", () => {
   it("keeps producer keys to their own producer", async () => {
     const other = await hub.gql(CREATE_PRODUCER, { input: { legalName: "Công ty TNHH Seagull" } });
     const otherId = other.data.createProducer.producer.id;
-    const key = await hub.issueKey(ApiKeyRole.PRODUCER, Buffer.from(Buffer.from(otherId, "base64url").toString().split(":")[1]).toString());
+    const key = await hub.issueKey(
+      ApiKeyRole.PRODUCER,
+      Buffer.from(Buffer.from(otherId, "base64url").toString().split(":")[1]).toString(),
+    );
     const list = await hub.gql(`{ products { totalCount } producers { totalCount } }`, {}, { key });
     expect(list.data.products.totalCount).toBe(0);
     expect(list.data.producers.totalCount).toBe(1);
     const seen = await hub.gql(`query($id: ID!) { producer(id: $id) { id } }`, { id: producerId }, { key });
     expect(seen.data.producer).toBeNull();
-    const write = await hub.gql(CREATE_PRODUCT, { input: { producerId, name: "X", category: "FOOD", variants: [{ sku: "X-1" }] } }, { key });
+    const write = await hub.gql(
+      CREATE_PRODUCT,
+      { input: { producerId, name: "X", category: "FOOD", variants: [{ sku: "X-1" }] } },
+      { key },
+    );
     expect(write.errors?.[0].extensions?.code).toBe("FORBIDDEN");
   });
 });

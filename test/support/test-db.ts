@@ -11,7 +11,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(opts: { onQuery?: (sql: string) => void; poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  opts: { onQuery?: (sql: string) => void; poolSize?: number } = {},
+): Promise<TestDatabase> {
   const template = process.env[TEMPLATE_ENV];
   if (!template) throw new Error("test template missing: run through jest (globalSetup)");
   const name = `ocop_test_${crypto.randomBytes(6).toString("hex")}`;

@@ -18,15 +18,25 @@ export interface TestHub {
   url: string;
   services: HubServices;
   adminKey: string;
-  gql<T = any>(query: string, variables?: Record<string, unknown>, opts?: { key?: string | null; lang?: string }): Promise<GqlResult<T>>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    opts?: { key?: string | null; lang?: string },
+  ): Promise<GqlResult<T>>;
   issueKey(role: ApiKeyRole, producerId?: string | null): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startTestHub(opts: { clock?: Clock; onQuery?: (sql: string) => void } = {}): Promise<TestHub> {
+export async function startTestHub(
+  opts: { clock?: Clock; onQuery?: (sql: string) => void } = {},
+): Promise<TestHub> {
   const db = await createTestDatabase({ onQuery: opts.onQuery });
   const logger = createLogger(process.env.TEST_HUB_LOG ?? "silent");
-  const services = createServices(db.dataSource, { maxPageSize: 100, mode: "test" }, opts.clock ?? systemClock);
+  const services = createServices(
+    db.dataSource,
+    { maxPageSize: 100, mode: "test" },
+    opts.clock ?? systemClock,
+  );
   const { app } = await createServer({ dataSource: db.dataSource, services, logger });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();

@@ -24,10 +24,8 @@ export interface Provenance {
   refPriceVnd?: number;
 }
 
-export enum ProductStatus {
-  ACTIVE = "ACTIVE",
-  ARCHIVED = "ARCHIVED",
-}
+import { ProductStatus } from "../catalogue-states";
+export { ProductStatus };
 
 @ObjectType({ implements: Node, description: "An OCOP product of the master catalogue." })
 @Entity()

@@ -17,15 +17,8 @@ export class StockLevel {
   @UpdateDateColumn({ type: "timestamptz" }) updatedAt!: Date;
 }
 
-export enum StockMovementKind {
-  INITIAL = "INITIAL",
-  ADJUSTMENT = "ADJUSTMENT",
-  COUNT = "COUNT",
-  RESERVATION = "RESERVATION",
-  RELEASE = "RELEASE",
-  SALE = "SALE",
-  RETURN = "RETURN",
-}
+import { StockMovementKind } from "../catalogue-states";
+export { StockMovementKind };
 
 /** Append-only ledger: every change of on-hand or reserved stock, with its reason and reference. */
 @Entity()

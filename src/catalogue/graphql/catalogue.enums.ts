@@ -1,8 +1,7 @@
 /** Registers the catalogue's enums with GraphQL (imported by the entities that use them). */
 import { registerEnumType } from "type-graphql";
 import { CertificationStatus, IssuerLevel, OcopCategory, ProducerType, ValidityBasis } from "../ocop";
-import { ProductStatus } from "../entities/product.entity";
-import { StockMovementKind } from "../entities/stock.entity";
+import { ProductStatus, StockMovementKind } from "../catalogue-states";
 import { ApiKeyRole } from "../../auth/api-key.entity";
 
 registerEnumType(ProducerType, { name: "ProducerType", description: "Legal form of an OCOP producer." });

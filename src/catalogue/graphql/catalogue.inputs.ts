@@ -3,7 +3,15 @@
  * every failure becomes a `userErrors` entry with the field path and a bilingual message.
  */
 import { Field, ID, InputType, Int } from "type-graphql";
-import { ArrayMaxSize, ArrayNotEmpty, IsEnum, IsIn, IsOptional, Matches, ValidateNested } from "class-validator";
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  IsEnum,
+  IsIn,
+  IsOptional,
+  Matches,
+  ValidateNested,
+} from "class-validator";
 import { CertificationStatus, IssuerLevel, OcopCategory, ProducerType } from "../ocop";
 import { Email, HttpsUrl, IntRange, Money, Phone, Sku, TaxCode, Text } from "../../common/validation";
 import "./catalogue.enums";
@@ -16,7 +24,10 @@ export class AddressInput {
   @Text(500)
   raw!: string;
 
-  @Field(() => String, { nullable: true, description: "2-digit province code (34 provinces since 1 July 2025)." })
+  @Field(() => String, {
+    nullable: true,
+    description: "2-digit province code (34 provinces since 1 July 2025).",
+  })
   @IsOptional()
   @Matches(/^\d{2}$/, { context: { params: { hint: "2 chữ số / 2 digits" } } })
   provinceCode?: string | null;
@@ -38,7 +49,10 @@ export class CreateProducerInput {
   @Field(() => String, { nullable: true }) @IsOptional() @Text(200) representative?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @Phone() phone?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @Email() email?: string | null;
-  @Field(() => AddressInput, { nullable: true }) @IsOptional() @ValidateNested() address?: AddressInput | null;
+  @Field(() => AddressInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  address?: AddressInput | null;
   @Field(() => ID, { nullable: true }) @IsOptional() organizationId?: string | null;
 }
 
@@ -46,12 +60,18 @@ export class CreateProducerInput {
 export class UpdateProducerInput {
   @Field(() => ID) id!: string;
   @Field(() => String, { nullable: true }) @IsOptional() @Text(300, 1) legalName?: string | null;
-  @Field(() => ProducerType, { nullable: true }) @IsOptional() @IsEnum(ProducerType) type?: ProducerType | null;
+  @Field(() => ProducerType, { nullable: true })
+  @IsOptional()
+  @IsEnum(ProducerType)
+  type?: ProducerType | null;
   @Field(() => String, { nullable: true }) @IsOptional() @TaxCode() taxCode?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @Text(200) representative?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @Phone() phone?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @Email() email?: string | null;
-  @Field(() => AddressInput, { nullable: true }) @IsOptional() @ValidateNested() address?: AddressInput | null;
+  @Field(() => AddressInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  address?: AddressInput | null;
 }
 
 @InputType()
@@ -63,7 +83,10 @@ export class ProductImageInput {
 @InputType({ description: "A variant; matched by SKU within the producer on upsert." })
 export class VariantInput {
   @Field() @Sku() sku!: string;
-  @Field({ nullable: true, description: 'e.g. "gói 250g", "hộp 100 túi"' }) @IsOptional() @Text(100) packSpec?: string;
+  @Field({ nullable: true, description: 'e.g. "gói 250g", "hộp 100 túi"' })
+  @IsOptional()
+  @Text(100)
+  packSpec?: string;
   @Field(() => Int, { nullable: true }) @IsOptional() @IntRange(1, 1_000_000) weightGrams?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @IntRange(1, 10_000) lengthMm?: number | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @IntRange(1, 10_000) widthMm?: number | null;
@@ -72,7 +95,10 @@ export class VariantInput {
   @IsOptional()
   @Matches(/^\d{8,14}$/, { context: { params: { hint: "GTIN 8–14 chữ số / digits" } } })
   barcode?: string | null;
-  @Field(() => Int, { nullable: true, description: "Whole đồng, VAT included." }) @IsOptional() @Money() priceVnd?: number | null;
+  @Field(() => Int, { nullable: true, description: "Whole đồng, VAT included." })
+  @IsOptional()
+  @Money()
+  priceVnd?: number | null;
   @Field(() => Int, { nullable: true, description: "0, 5, 8 or 10 (default 8 until the end of 2026)." })
   @IsOptional()
   @IsIn([0, 5, 8, 10], { context: { params: { allowed: "0, 5, 8, 10" } } })
@@ -112,7 +138,10 @@ export class UpdateProductInput {
   @Field(() => String, { nullable: true }) @IsOptional() @Text(300, 1) name?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @Text(20_000) description?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @Text(20_000) story?: string | null;
-  @Field(() => OcopCategory, { nullable: true }) @IsOptional() @IsEnum(OcopCategory) category?: OcopCategory | null;
+  @Field(() => OcopCategory, { nullable: true })
+  @IsOptional()
+  @IsEnum(OcopCategory)
+  category?: OcopCategory | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @IntRange(1, 26) productSetNo?: number | null;
   @Field(() => [ProductImageInput], { nullable: true })
   @IsOptional()
@@ -131,15 +160,20 @@ export class RecordCertificationInput {
   @IntRangeFloat()
   score?: number | null;
   @Field({ description: 'e.g. "858/QĐ-UBND"' }) @Text(100, 1) decisionNumber!: string;
-  @Field({ description: "YYYY-MM-DD" }) @Matches(DATE, { context: { params: { hint: "YYYY-MM-DD" } } }) decisionDate!: string;
+  @Field({ description: "YYYY-MM-DD" })
+  @Matches(DATE, { context: { params: { hint: "YYYY-MM-DD" } } })
+  decisionDate!: string;
   @Field(() => IssuerLevel) @IsEnum(IssuerLevel) issuerLevel!: IssuerLevel;
   @Field() @Text(300, 1) issuerName!: string;
   @Field(() => String, { nullable: true, description: "1048-2019, 148-2023 or 26-2026" })
   @IsOptional()
-  @IsIn(["1048-2019", "148-2023", "26-2026"], { context: { params: { allowed: "1048-2019, 148-2023, 26-2026" } } })
+  @IsIn(["1048-2019", "148-2023", "26-2026"], {
+    context: { params: { allowed: "1048-2019, 148-2023, 26-2026" } },
+  })
   criteriaVersion?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @HttpsUrl() sourceUrl?: string | null;
-  @Field({ defaultValue: false, description: "Re-recognition (công nhận lại) after 36 months." }) isReRecognition!: boolean;
+  @Field({ defaultValue: false, description: "Re-recognition (công nhận lại) after 36 months." })
+  isReRecognition!: boolean;
   @Field(() => String, { nullable: true }) @IsOptional() @Text(2000) notes?: string | null;
 }
 
@@ -147,7 +181,10 @@ export class RecordCertificationInput {
 function IntRangeFloat(): PropertyDecorator {
   const { Min, Max, IsNumber } = require("class-validator");
   return (target, key) => {
-    IsNumber({ maxDecimalPlaces: 2 }, { context: { code: "OUT_OF_RANGE", params: { min: 0, max: 100 } } })(target, key);
+    IsNumber({ maxDecimalPlaces: 2 }, { context: { code: "OUT_OF_RANGE", params: { min: 0, max: 100 } } })(
+      target,
+      key,
+    );
     Min(0, { context: { params: { min: 0, max: 100 } } })(target, key);
     Max(100, { context: { params: { min: 0, max: 100 } } })(target, key);
   };
@@ -156,17 +193,23 @@ function IntRangeFloat(): PropertyDecorator {
 @InputType()
 export class ProductFilter {
   @Field(() => ID, { nullable: true }) producerId?: string | null;
-  @Field(() => Int, { nullable: true, description: "Current star (best certification in force)." }) star?: number | null;
+  @Field(() => Int, { nullable: true, description: "Current star (best certification in force)." }) star?:
+    | number
+    | null;
   @Field(() => OcopCategory, { nullable: true }) category?: OcopCategory | null;
   @Field(() => Int, { nullable: true }) productSetNo?: number | null;
   @Field(() => String, { nullable: true, description: "Current 2-digit province code of the producer." })
   provinceCode?: string | null;
-  @Field(() => CertificationStatus, { nullable: true, description: "Status of the product's current certification." })
+  @Field(() => CertificationStatus, {
+    nullable: true,
+    description: "Status of the product's current certification.",
+  })
   certificationStatus?: CertificationStatus | null;
   @Field(() => Boolean, { nullable: true }) potentialFiveStar?: boolean | null;
   @Field(() => String, {
     nullable: true,
-    description: 'Accent-insensitive whole-word search over name and producer ("buoi tho" finds "Bưởi … Thồ").',
+    description:
+      'Accent-insensitive whole-word search over name and producer ("buoi tho" finds "Bưởi … Thồ").',
   })
   search?: string | null;
   @Field(() => Boolean, { nullable: true, description: "Include archived products (default false)." })

@@ -55,7 +55,8 @@ export class Address {
   @Field(() => String, { nullable: true }) provinceName!: string | null;
   @Field(() => String, { nullable: true }) wardCode!: string | null;
   @Field(() => String, { nullable: true }) wardName!: string | null;
-  @Field(() => LegacyAddress, { description: "Pre-2025 units as written on older decisions." }) legacy!: LegacyAddress;
+  @Field(() => LegacyAddress, { description: "Pre-2025 units as written on older decisions." })
+  legacy!: LegacyAddress;
 }
 
 @ObjectType({ description: "Where a record came from.", simpleResolvers: true })
@@ -147,13 +148,17 @@ export class ProducerTypeCount {
 export class OcopStats {
   @Field(() => Int) totalProducts!: number;
   @Field(() => Int) producers!: number;
-  @Field(() => [StarCount], { description: "5, 4 and 3 stars; potential 5-star products count as 4-star here." })
+  @Field(() => [StarCount], {
+    description: "5, 4 and 3 stars; potential 5-star products count as 4-star here.",
+  })
   byStar!: StarCount[];
-  @Field(() => Int, { description: "4-star products proposed for 5 stars (tiềm năng 5 sao)." }) potentialFiveStar!: number;
+  @Field(() => Int, { description: "4-star products proposed for 5 stars (tiềm năng 5 sao)." })
+  potentialFiveStar!: number;
   @Field(() => [CategoryCount]) byCategory!: CategoryCount[];
   @Field(() => [ProvinceCount]) byProvince!: ProvinceCount[];
   @Field(() => [ProducerTypeCount]) byProducerType!: ProducerTypeCount[];
-  @Field(() => Int, { description: "Products whose current certification ends within 90 days." }) expiringSoon!: number;
+  @Field(() => Int, { description: "Products whose current certification ends within 90 days." })
+  expiringSoon!: number;
   @Field(() => Int, { description: "Products with no certification in force (expired, revoked or none)." })
   withoutCertificationInForce!: number;
   @Field({ description: 'One line as a report would write it, e.g. "112 sản phẩm: 10 sản phẩm 5 sao, …".' })

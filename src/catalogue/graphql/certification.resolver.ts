@@ -13,15 +13,21 @@ import { CertificationPayload } from "./catalogue.types";
 export class CertificationResolver {
   @Authorized()
   @Mutation(() => CertificationPayload, {
-    description: "Records an OCOP decision; it supersedes earlier certifications of the product still in force.",
+    description:
+      "Records an OCOP decision; it supersedes earlier certifications of the product still in force.",
   })
-  recordCertification(@Ctx() ctx: HubContext, @Arg("input") input: RecordCertificationInput): Promise<CertificationPayload> {
+  recordCertification(
+    @Ctx() ctx: HubContext,
+    @Arg("input") input: RecordCertificationInput,
+  ): Promise<CertificationPayload> {
     return mutate(ctx, { certification: null }, async () => ({
       certification: await ctx.services.catalogue.recordCertification(ctx.viewer!, input),
     }));
   }
 
-  @FieldResolver(() => CertificationStatus, { description: "Derived from the dates today (Asia/Ho_Chi_Minh)." })
+  @FieldResolver(() => CertificationStatus, {
+    description: "Derived from the dates today (Asia/Ho_Chi_Minh).",
+  })
   status(@Root() c: OcopCertification, @Ctx() ctx: HubContext): CertificationStatus {
     return certificationStatus(c, vnToday(ctx.clock.now()));
   }

@@ -1,5 +1,18 @@
 /** Producers: list, read, create (admin) and update (admin or the producer itself). */
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import type { HubContext } from "../../app/context";
 import { idOf } from "../../common/graphql/global-id";
 import { mutate } from "../../common/graphql/mutation";
@@ -17,7 +30,10 @@ import { Product } from "../entities/product.entity";
 export class ProducerFilter {
   @Field(() => String, { nullable: true }) provinceCode?: string | null;
   @Field(() => ProducerType, { nullable: true }) type?: ProducerType | null;
-  @Field(() => String, { nullable: true, description: "Accent-insensitive whole-word search over the legal name." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Accent-insensitive whole-word search over the legal name.",
+  })
   search?: string | null;
 }
 
@@ -47,13 +63,17 @@ export class ProducerResolver {
   @Authorized()
   @Mutation(() => ProducerPayload, { description: "Registers a producer (admin)." })
   createProducer(@Ctx() ctx: HubContext, @Arg("input") input: CreateProducerInput): Promise<ProducerPayload> {
-    return mutate(ctx, { producer: null }, async () => ({ producer: await ctx.services.catalogue.createProducer(ctx.viewer!, input) }));
+    return mutate(ctx, { producer: null }, async () => ({
+      producer: await ctx.services.catalogue.createProducer(ctx.viewer!, input),
+    }));
   }
 
   @Authorized()
   @Mutation(() => ProducerPayload)
   updateProducer(@Ctx() ctx: HubContext, @Arg("input") input: UpdateProducerInput): Promise<ProducerPayload> {
-    return mutate(ctx, { producer: null }, async () => ({ producer: await ctx.services.catalogue.updateProducer(ctx.viewer!, input) }));
+    return mutate(ctx, { producer: null }, async () => ({
+      producer: await ctx.services.catalogue.updateProducer(ctx.viewer!, input),
+    }));
   }
 
   @FieldResolver(() => Address)
@@ -64,7 +84,11 @@ export class ProducerResolver {
       provinceName: p.provinceName,
       wardCode: p.wardCode,
       wardName: p.wardName,
-      legacy: { provinceName: p.legacyProvinceName, districtName: p.legacyDistrictName, wardName: p.legacyWardName },
+      legacy: {
+        provinceName: p.legacyProvinceName,
+        districtName: p.legacyDistrictName,
+        wardName: p.legacyWardName,
+      },
     };
   }
 
@@ -74,7 +98,11 @@ export class ProducerResolver {
   }
 
   @FieldResolver(() => ProductConnection)
-  async products(@Root() p: Producer, @Ctx() ctx: HubContext, @Args() page: PageArgs): Promise<ProductConnection> {
+  async products(
+    @Root() p: Producer,
+    @Ctx() ctx: HubContext,
+    @Args() page: PageArgs,
+  ): Promise<ProductConnection> {
     const win = pageWindow(ctx, page);
     const filter: ProductFilter = { producerId: p.id };
     const result = await ctx.services.query.productPage(ctx.viewer!, filter, win);

@@ -1,5 +1,17 @@
 /** Products: lists with filters and search, single reads, and their writes. Thin: one service call each. */
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import type { HubContext } from "../../app/context";
 import { idOf } from "../../common/graphql/global-id";
 import { mutate } from "../../common/graphql/mutation";
@@ -13,7 +25,13 @@ import { certificationStatus, isInForce } from "../ocop";
 import { vnToday } from "../../common/time";
 import { productSet } from "../product-sets";
 import { CreateProductInput, ProductFilter, UpdateProductInput, VariantInput } from "./catalogue.inputs";
-import { ProductConnection, ProductPayload, ProductSetType, ProvenanceType, VariantsPayload } from "./catalogue.types";
+import {
+  ProductConnection,
+  ProductPayload,
+  ProductSetType,
+  ProvenanceType,
+  VariantsPayload,
+} from "./catalogue.types";
 import { pageWindow, connectionOf } from "./paging";
 
 @Resolver(() => Product)
@@ -40,25 +58,37 @@ export class ProductResolver {
   }
 
   @Authorized()
-  @Mutation(() => ProductPayload, { description: "Creates a product with its variants (and their initial stock)." })
+  @Mutation(() => ProductPayload, {
+    description: "Creates a product with its variants (and their initial stock).",
+  })
   createProduct(@Ctx() ctx: HubContext, @Arg("input") input: CreateProductInput): Promise<ProductPayload> {
-    return mutate(ctx, { product: null }, async () => ({ product: await ctx.services.catalogue.createProduct(ctx.viewer!, input) }));
+    return mutate(ctx, { product: null }, async () => ({
+      product: await ctx.services.catalogue.createProduct(ctx.viewer!, input),
+    }));
   }
 
   @Authorized()
   @Mutation(() => ProductPayload)
   updateProduct(@Ctx() ctx: HubContext, @Arg("input") input: UpdateProductInput): Promise<ProductPayload> {
-    return mutate(ctx, { product: null }, async () => ({ product: await ctx.services.catalogue.updateProduct(ctx.viewer!, input) }));
+    return mutate(ctx, { product: null }, async () => ({
+      product: await ctx.services.catalogue.updateProduct(ctx.viewer!, input),
+    }));
   }
 
   @Authorized()
-  @Mutation(() => ProductPayload, { description: "Hides a product from lists and stops its publishing; history is kept." })
+  @Mutation(() => ProductPayload, {
+    description: "Hides a product from lists and stops its publishing; history is kept.",
+  })
   archiveProduct(@Ctx() ctx: HubContext, @Arg("id", () => ID) id: string): Promise<ProductPayload> {
-    return mutate(ctx, { product: null }, async () => ({ product: await ctx.services.catalogue.archiveProduct(ctx.viewer!, id) }));
+    return mutate(ctx, { product: null }, async () => ({
+      product: await ctx.services.catalogue.archiveProduct(ctx.viewer!, id),
+    }));
   }
 
   @Authorized()
-  @Mutation(() => VariantsPayload, { description: "Creates or updates variants of a product, matched by SKU." })
+  @Mutation(() => VariantsPayload, {
+    description: "Creates or updates variants of a product, matched by SKU.",
+  })
   upsertVariants(
     @Ctx() ctx: HubContext,
     @Arg("productId", () => ID) productId: string,
@@ -80,7 +110,9 @@ export class ProductResolver {
     return ctx.loaders.variantsByProduct.load(p.id);
   }
 
-  @FieldResolver(() => [OcopCertification], { description: "All certifications, newest decision first (history kept)." })
+  @FieldResolver(() => [OcopCertification], {
+    description: "All certifications, newest decision first (history kept).",
+  })
   certifications(@Root() p: Product, @Ctx() ctx: HubContext): Promise<OcopCertification[]> {
     return ctx.loaders.certificationsByProduct.load(p.id);
   }
@@ -95,12 +127,20 @@ export class ProductResolver {
     let best: OcopCertification | null = null;
     for (const c of certs) {
       if (!isInForce(certificationStatus(c, today))) continue;
-      if (!best || c.star > best.star || (c.star === best.star && (c.validUntil ?? "") > (best.validUntil ?? ""))) best = c;
+      if (
+        !best ||
+        c.star > best.star ||
+        (c.star === best.star && (c.validUntil ?? "") > (best.validUntil ?? ""))
+      )
+        best = c;
     }
     return best;
   }
 
-  @FieldResolver(() => Int, { nullable: true, description: "Star of the current certification; null when none is in force." })
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: "Star of the current certification; null when none is in force.",
+  })
   async currentStar(@Root() p: Product, @Ctx() ctx: HubContext): Promise<number | null> {
     return (await this.currentCertification(p, ctx))?.star ?? null;
   }

@@ -33,6 +33,11 @@ export class StatsResolver {
   @Authorized()
   @Query(() => [ProductSetType], { description: "The 26 OCOP product sets." })
   productSets(): ProductSetType[] {
-    return PRODUCT_SETS.map((s) => ({ number: s.setNo, category: s.category, group: s.group, subgroup: s.subgroup }));
+    return PRODUCT_SETS.map((s) => ({
+      number: s.setNo,
+      category: s.category,
+      group: s.group,
+      subgroup: s.subgroup,
+    }));
   }
 }

@@ -1,5 +1,19 @@
 /** Variants and stock: lookup by SKU, stock reads, the ledger, and stock writes. */
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import type { HubContext } from "../../app/context";
 import { idOf } from "../../common/graphql/global-id";
 import { mutate } from "../../common/graphql/mutation";
@@ -14,7 +28,10 @@ import { connectionOf, pageWindow } from "./paging";
 export class SetStockInput {
   @Field(() => ID) variantId!: string;
   @Field(() => Int, { description: "The counted stock on hand." }) onHand!: number;
-  @Field(() => Int, { nullable: true, description: "Apply only if stock on hand is still this (compare-and-set)." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Apply only if stock on hand is still this (compare-and-set).",
+  })
   expectedOnHand?: number | null;
   @Field(() => String, { nullable: true }) reason?: string | null;
 }
@@ -46,7 +63,9 @@ export class VariantResolver {
   }
 
   @Authorized()
-  @Mutation(() => StockPayload, { description: "Sets stock on hand after a count; optional compare-and-set." })
+  @Mutation(() => StockPayload, {
+    description: "Sets stock on hand after a count; optional compare-and-set.",
+  })
   setStock(@Ctx() ctx: HubContext, @Arg("input") input: SetStockInput): Promise<StockPayload> {
     return mutate(ctx, { variant: null, stock: null, applied: false }, async () => {
       const r = await ctx.services.catalogue.setStock(ctx.viewer!, input);
@@ -55,7 +74,9 @@ export class VariantResolver {
   }
 
   @Authorized()
-  @Mutation(() => StockPayload, { description: "Adds or removes stock with a reason; recorded in the ledger." })
+  @Mutation(() => StockPayload, {
+    description: "Adds or removes stock with a reason; recorded in the ledger.",
+  })
   adjustStock(@Ctx() ctx: HubContext, @Arg("input") input: AdjustStockInput): Promise<StockPayload> {
     return mutate(ctx, { variant: null, stock: null, applied: false }, async () => {
       const r = await ctx.services.catalogue.adjustStock(ctx.viewer!, input);
@@ -75,7 +96,11 @@ export class VariantResolver {
   }
 
   @FieldResolver(() => StockMovementConnection, { description: "The stock ledger, newest first." })
-  async stockMovements(@Root() v: Variant, @Ctx() ctx: HubContext, @Args() page: PageArgs): Promise<StockMovementConnection> {
+  async stockMovements(
+    @Root() v: Variant,
+    @Ctx() ctx: HubContext,
+    @Args() page: PageArgs,
+  ): Promise<StockMovementConnection> {
     const win = pageWindow(ctx, page);
     const rows: StockMovementType[] = await ctx.dataSource.query(
       `SELECT id::text, kind, on_hand_delta AS "onHandDelta", reserved_delta AS "reservedDelta", on_hand_after AS "onHandAfter",
@@ -84,7 +109,13 @@ export class VariantResolver {
       [v.id, win.offset, win.limit + 1],
     );
     return connectionOf(rows, win, async () =>
-      Number((await ctx.dataSource.query(`SELECT count(*)::int AS n FROM stock_movement WHERE variant_id = $1`, [v.id]))[0].n),
+      Number(
+        (
+          await ctx.dataSource.query(`SELECT count(*)::int AS n FROM stock_movement WHERE variant_id = $1`, [
+            v.id,
+          ])
+        )[0].n,
+      ),
     ) as StockMovementConnection;
   }
 }

@@ -116,6 +116,8 @@ export interface ItemResult {
   /** Ids the marketplace assigned (on create) or confirmed. */
   externalItemId?: string;
   externalSkuId?: string;
+  /** Listing writes: the remote SKU id of every variant, so later price/stock pushes can address them. */
+  variants?: Array<{ sku: string; externalSkuId: string }>;
 }
 
 export interface Page<T> {

@@ -4,7 +4,14 @@
  */
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export type NodeType = "Organization" | "Producer" | "Product" | "Variant" | "OcopCertification" | "Channel" | "ApiKey";
+export type NodeType =
+  | "Organization"
+  | "Producer"
+  | "Product"
+  | "Variant"
+  | "OcopCertification"
+  | "Channel"
+  | "ApiKey";
 
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`, "utf8").toString("base64url");

@@ -15,7 +15,9 @@ export async function mutate<T extends object>(
     return { ...(await run()), userErrors: [] } as T & { userErrors: UserError[] };
   } catch (e) {
     if (e instanceof UserErrors) {
-      return { ...empty, userErrors: e.errors.map((u) => renderUserError(u, ctx.locale)) } as T & { userErrors: UserError[] };
+      return { ...empty, userErrors: e.errors.map((u) => renderUserError(u, ctx.locale)) } as T & {
+        userErrors: UserError[];
+      };
     }
     throw e;
   }

@@ -50,7 +50,11 @@ export interface ConnectionShape<T> {
 }
 
 /** Builds a connection from `limit + 1` fetched rows (the extra row tells whether a next page exists). */
-export function toConnection<T>(rows: T[], win: PageWindow, count: () => Promise<number>): ConnectionShape<T> {
+export function toConnection<T>(
+  rows: T[],
+  win: PageWindow,
+  count: () => Promise<number>,
+): ConnectionShape<T> {
   const hasNextPage = rows.length > win.limit;
   const nodes = hasNextPage ? rows.slice(0, win.limit) : rows;
   const edges = nodes.map((node, i) => ({ cursor: encodeCursor(win.offset + i), node }));

@@ -11,7 +11,9 @@ registerEnumType(UserErrorCode, { name: "UserErrorCode", description: "Why an in
 
 @ObjectType({ description: "A problem with the input; message in the caller's language (Accept-Language)." })
 export class UserError {
-  @Field(() => String, { description: 'Dotted path of the input field, e.g. "variants.0.sku"; "" for the whole input.' })
+  @Field(() => String, {
+    description: 'Dotted path of the input field, e.g. "variants.0.sku"; "" for the whole input.',
+  })
   field!: string;
   @Field(() => UserErrorCode) code!: MessageCode;
   @Field() message!: string;

@@ -1,0 +1,138 @@
+/**
+ * Per-shop request budget, shared by every call the process makes for one (marketplace, shop).
+ * It is a GCRA token bucket (one "theoretical arrival time" instead of a token count, so concurrent
+ * callers each reserve a slot in O(1)) that starts at the documented RatePolicy and learns: on a
+ * rate-limit answer it drops to just under the rate the server actually accepted during the last
+ * second and honours Retry-After; after a quiet period it creeps back toward the documented rate.
+ */
+import type { RatePolicy } from "../connector";
+
+export interface RateBudgetOptions {
+  /** Time without a rate-limit answer before the rate is raised one step, ms (default 30_000). */
+  quietMs?: number;
+  /** Share of the observed accepted rate to settle at, below 1 so we stay under it (default 0.95). */
+  safety?: number;
+  /** Multiplier per recovery step (default 1.1). */
+  recoverFactor?: number;
+  /** Lowest rate, requests/s (default 0.2: one call per 5 s still gets through). */
+  minRate?: number;
+}
+
+const WINDOW_MS = 1000;
+
+export class RateBudget {
+  private rate: number;
+  private burst: number;
+  /** When the next call would be due if calls were evenly spaced at `rate` (GCRA's TAT). */
+  private tat = -Infinity;
+  private blockedUntil = -Infinity;
+  /** Send times of successful calls within the last second: what the server accepted. */
+  private readonly accepted: number[] = [];
+  private lastLimitedAt = -Infinity;
+  private lastLoweredAt = -Infinity;
+  private lastRaisedAt = -Infinity;
+  private readonly quietMs: number;
+  private readonly safety: number;
+  private readonly recoverFactor: number;
+  private readonly minRate: number;
+  /** Rate-limit answers seen, for logs and benchmarks. */
+  rateLimitedCount = 0;
+
+  constructor(
+    private readonly policy: RatePolicy,
+    private readonly now: () => number = Date.now,
+    opts: RateBudgetOptions = {},
+  ) {
+    if (!(policy.requestsPerSecond > 0)) throw new Error("RatePolicy.requestsPerSecond must be > 0");
+    this.rate = policy.requestsPerSecond;
+    this.burst = Math.max(1, Math.floor(policy.burst));
+    this.quietMs = opts.quietMs ?? 30_000;
+    this.safety = opts.safety ?? 0.95;
+    this.recoverFactor = opts.recoverFactor ?? 1.1;
+    this.minRate = opts.minRate ?? 0.2;
+  }
+
+  /** Current learnt rate, requests/s. */
+  get currentRate(): number {
+    return this.rate;
+  }
+
+  get currentBurst(): number {
+    return this.burst;
+  }
+
+  /** Reserves the next slot and returns how long to wait before sending, ms (0 = now). */
+  reserve(): number {
+    const now = this.now();
+    this.maybeRecover(now);
+    const interval = 1000 / this.rate;
+    const tolerance = (this.burst - 1) * interval;
+    const tat = Math.max(this.tat, now);
+    const sendAt = Math.max(now, tat - tolerance, this.blockedUntil);
+    this.tat = Math.max(tat, sendAt) + interval;
+    return sendAt - now;
+  }
+
+  /** A call sent at `sentAt` was accepted (anything but a rate-limit answer). */
+  noteAccepted(sentAt: number = this.now()): void {
+    this.accepted.push(sentAt);
+    this.trim(this.now());
+  }
+
+  /** The server answered with its rate-limit error; `retryAfterMs` when it said how long to wait. */
+  noteRateLimited(retryAfterMs?: number): void {
+    const now = this.now();
+    this.rateLimitedCount++;
+    this.lastLimitedAt = now;
+    this.trim(now);
+    // Answers to calls sent before the last lowering say nothing new about the new rate.
+    if (now - this.lastLoweredAt >= WINDOW_MS) {
+      const accepted = this.accepted.length;
+      const target = accepted >= 1 ? Math.min(this.rate, accepted) * this.safety : this.rate / 2;
+      this.rate = Math.max(this.minRate, target);
+      this.burst = 1;
+      this.lastLoweredAt = now;
+    }
+    const pause = retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : 1000 / this.rate;
+    this.blockedUntil = Math.max(this.blockedUntil, now + pause);
+    this.tat = Math.max(this.tat, this.blockedUntil);
+  }
+
+  private maybeRecover(now: number): void {
+    if (this.rate >= this.policy.requestsPerSecond) return;
+    if (now - Math.max(this.lastLimitedAt, this.lastRaisedAt) < this.quietMs) return;
+    this.rate = Math.min(this.policy.requestsPerSecond, this.rate * this.recoverFactor);
+    this.lastRaisedAt = now;
+    if (this.rate >= this.policy.requestsPerSecond) this.burst = Math.max(1, Math.floor(this.policy.burst));
+  }
+
+  private trim(now: number): void {
+    while (this.accepted.length > 0 && this.accepted[0] <= now - WINDOW_MS) this.accepted.shift();
+  }
+}
+
+/** Process-wide registry: every client instance for one shop shares one budget. */
+const budgets = new Map<string, RateBudget>();
+
+export function rateBudgetKey(marketplace: string, shop: string): string {
+  return `${marketplace}:${shop}`;
+}
+
+export function rateBudgetFor(
+  key: string,
+  policy: RatePolicy,
+  now?: () => number,
+  opts?: RateBudgetOptions,
+): RateBudget {
+  let b = budgets.get(key);
+  if (!b) {
+    b = new RateBudget(policy, now, opts);
+    budgets.set(key, b);
+  }
+  return b;
+}
+
+/** Forgets every learnt budget (tests, benchmarks). */
+export function resetRateBudgets(): void {
+  budgets.clear();
+}

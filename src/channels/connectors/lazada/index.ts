@@ -1,0 +1,7 @@
+/** The Lazada connector instance the registry uses. */
+import { LazadaConnector } from "./lazada.connector";
+
+export { LazadaConnector, LAZADA_LIMITS } from "./lazada.connector";
+export type { LazadaConnectorOptions } from "./lazada.connector";
+
+export const connector = new LazadaConnector();

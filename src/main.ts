@@ -1,0 +1,106 @@
+/**
+ * The one entry point. `npm start` runs every role in one process (API, worker, marketplace
+ * sandboxes) on an embedded PostgreSQL when DATABASE_URL is unset; `--role api|worker|sandbox`
+ * (or HUB_ROLE) runs one part, for scale-out on a shared database.
+ */
+import "reflect-metadata";
+import fs from "node:fs";
+import path from "node:path";
+import { ConfigError, HubConfig, loadConfig, redactUrl } from "./common/config";
+import { createLogger, Logger } from "./common/logger";
+import { startEmbeddedPostgres, EmbeddedDatabase } from "./common/embedded-postgres";
+import { createDataSource } from "./common/database";
+import { migrate } from "./common/migrate";
+import { createServices } from "./app/services";
+import { createServer } from "./app/server";
+import { ApiKeyRole } from "./auth/api-key.entity";
+import { seedIfEmpty } from "./catalogue/seed/seed.service";
+
+type Stopper = () => Promise<void>;
+
+async function main(): Promise<void> {
+  let config: HubConfig;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger(config.logLevel);
+  const stoppers: Stopper[] = [];
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, "shutting down");
+    for (const stop of stoppers.reverse())
+      await stop().catch((err) => log.error({ err }, "error while stopping"));
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+
+  if (config.role === "sandbox") {
+    await startSandboxes(config, log, stoppers);
+    return;
+  }
+
+  let embedded: EmbeddedDatabase | null = null;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedPostgres(config.dataDir, log);
+    stoppers.push(() => embedded!.stop());
+    url = embedded.url;
+    log.info({ dataDir: embedded.dataDir }, "using embedded PostgreSQL (DATABASE_URL is unset)");
+  } else {
+    log.info({ database: redactUrl(url) }, "using DATABASE_URL");
+  }
+
+  const dataSource = createDataSource({ url, applicationName: `ocop-hub:${config.role}` });
+  await dataSource.initialize();
+  stoppers.push(() => dataSource.destroy());
+  const applied = await migrate(dataSource);
+  if (applied.length) log.info({ migrations: applied }, "migrations applied");
+
+  if (config.seed && (config.role === "all" || config.role === "api")) {
+    const seeded = await seedIfEmpty(dataSource, log, { demoPrices: config.role === "all" });
+    if (seeded.seeded) log.info({ rows: seeded.rows }, "seeded the real OCOP products");
+  }
+
+  const services = createServices(dataSource, config);
+  if (config.role === "all" || config.role === "api") {
+    await printFirstAdminKey(services, config);
+    const { app } = await createServer({ dataSource, services, logger: log });
+    await app.listen({ port: config.port, host: config.host });
+    stoppers.push(() => app.close());
+    const where = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${config.port}/graphql`;
+    log.info({ url: where }, "GraphQL API ready");
+    console.log(`\n  ocop-hub is up: ${where}\n`);
+  }
+  if (config.role === "all") await startSandboxes(config, log, stoppers);
+}
+
+/** On the very first start there is no key at all: issue an admin key, print it once, keep a local copy. */
+async function printFirstAdminKey(
+  services: ReturnType<typeof createServices>,
+  config: HubConfig,
+): Promise<void> {
+  if ((await services.apiKeys.count()) > 0) return;
+  const { key } = await services.apiKeys.issue({ name: "local admin (first run)", role: ApiKeyRole.ADMIN });
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const file = path.join(config.dataDir, "admin-api-key");
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  console.log(`\n  First run: an admin API key was created (also saved to ${file}, readable by you only):\n`);
+  console.log(`    Authorization: Bearer ${key}\n`);
+}
+
+async function startSandboxes(config: HubConfig, log: Logger, stoppers: Stopper[]): Promise<void> {
+  const { startAllSandboxes } = require("./sandbox/standalone") as typeof import("./sandbox/standalone");
+  const started = await startAllSandboxes(config.sandboxPort, log);
+  stoppers.push(() => started.close());
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
