@@ -9,7 +9,12 @@ import "reflect-metadata";
 import crypto from "node:crypto";
 import type { MarketplaceCode } from "../src/channels/connectors/connector";
 import { classifyResponse, prepareRequest } from "../src/channels/connectors/http/marketplace-http.client";
-import type { ClassifyHook, HttpResponseView, OutgoingRequest, SignHook } from "../src/channels/connectors/http/types";
+import type {
+  ClassifyHook,
+  HttpResponseView,
+  OutgoingRequest,
+  SignHook,
+} from "../src/channels/connectors/http/types";
 import { signShopeeRequest } from "../src/channels/connectors/shopee/shopee.signing";
 import { classifyShopee } from "../src/channels/connectors/shopee/shopee.errors";
 import { signLazadaRequest } from "../src/channels/connectors/lazada/lazada.signing";
@@ -24,7 +29,11 @@ const ITERATIONS = 10_000;
 const WARMUP = 1_000;
 
 /** A 50-SKU stock update, the call a sync run makes most. */
-const items = Array.from({ length: 50 }, (_, i) => ({ sku: `OCOP-${1000 + i}`, sku_id: 1_700_000 + i, quantity: i * 3 }));
+const items = Array.from({ length: 50 }, (_, i) => ({
+  sku: `OCOP-${1000 + i}`,
+  sku_id: 1_700_000 + i,
+  quantity: i * 3,
+}));
 
 interface Case {
   code: MarketplaceCode;
@@ -41,13 +50,19 @@ const CASES: Case[] = [
     sign: signShopeeRequest,
     classify: classifyShopee,
     req: post("/api/v2/product/update_stock", { item_id: 800_123, stock_list: items }),
-    ok: { status: 200, headers: json, body: { error: "", message: "", request_id: "r1", response: { success_list: [] } } },
+    ok: {
+      status: 200,
+      headers: json,
+      body: { error: "", message: "", request_id: "r1", response: { success_list: [] } },
+    },
   },
   {
     code: "lazada",
     sign: signLazadaRequest,
     classify: classifyLazada,
-    req: post("/product/stock/sellable/update", { payload: JSON.stringify({ Request: { Product: { Skus: items } } }) }),
+    req: post("/product/stock/sellable/update", {
+      payload: JSON.stringify({ Request: { Product: { Skus: items } } }),
+    }),
     ok: { status: 200, headers: json, body: { code: "0", request_id: "r1", data: {} } },
   },
   {
@@ -102,7 +117,8 @@ function main(): void {
     const client = measure(() => {
       const wire = prepareRequest("http://127.0.0.1:4100", c.req, c.sign, { ...input, now: Date.now() });
       if (!wire.url) throw new Error("no url");
-      if (classifyResponse(c.classify, c.ok).kind !== "success") throw new Error(`${c.code}: not classified as success`);
+      if (classifyResponse(c.classify, c.ok).kind !== "success")
+        throw new Error(`${c.code}: not classified as success`);
     });
     worst = Math.max(worst, client.p50);
     rows.push({

@@ -27,8 +27,14 @@ async function main(): Promise<void> {
           const started = process.hrtime.bigint();
           const results =
             kind === "price"
-              ? await c.pushPrices!(shop.ctx, batch.map((r, i) => ({ ...r, priceVnd: 120_000 + n + i })))
-              : await c.pushStock!(shop.ctx, batch.map((r, i) => ({ ...r, stock: 20 + ((n + i) % 50) })));
+              ? await c.pushPrices!(
+                  shop.ctx,
+                  batch.map((r, i) => ({ ...r, priceVnd: 120_000 + n + i })),
+                )
+              : await c.pushStock!(
+                  shop.ctx,
+                  batch.map((r, i) => ({ ...r, stock: 20 + ((n + i) % 50) })),
+                );
           const ms = Number(process.hrtime.bigint() - started) / 1e6;
           const calls = totalCalls(shop.sandbox) - before;
           const perCall = kind === "price" ? c.limits.pricePerCall : c.limits.stockPerCall;

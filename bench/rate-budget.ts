@@ -36,7 +36,10 @@ async function main(): Promise<void> {
       // The sandbox counts rate-limit answers; a snapshot at 1 s splits learning from steady state.
       let limitedAtOneSecond: number | null = null;
       const snap = setTimeout(() => (limitedAtOneSecond = shop.sandbox.counters().rateLimited), 1000);
-      const results = await c.pushStock(shop.ctx, refs.map((ref, i) => ({ ...ref, stock: 30 + (i % 40) })));
+      const results = await c.pushStock(
+        shop.ctx,
+        refs.map((ref, i) => ({ ...ref, stock: 30 + (i % 40) })),
+      );
       const elapsed = (Date.now() - started) / 1000;
       clearTimeout(snap);
       const limited = shop.sandbox.counters().rateLimited;

@@ -75,13 +75,20 @@ export function seedSkus(shop: BenchShop, n: number, perListing?: number): Remot
   const size = perListing ?? Math.min(shop.connector.limits.variantsPerListing, 100);
   const refs: RemoteRef[] = [];
   for (let start = 0; start < n; start += size) {
-    const skus = Array.from({ length: Math.min(size, n - start) }, (_, i) => `B${String(start + i).padStart(5, "0")}`);
+    const skus = Array.from(
+      { length: Math.min(size, n - start) },
+      (_, i) => `B${String(start + i).padStart(5, "0")}`,
+    );
     const { externalItemId } = shop.sandbox.seedListing(shop.shopId, {
       title: `Sản phẩm OCOP thử nghiệm ${start / size + 1}`,
       variants: skus.map((sku) => ({ sku, priceVnd: 100_000, stock: 10 })),
     });
     for (const sku of skus) {
-      refs.push({ sku, externalItemId, externalSkuId: shop.sandbox.skuView(shop.shopId, sku)!.externalSkuId });
+      refs.push({
+        sku,
+        externalItemId,
+        externalSkuId: shop.sandbox.skuView(shop.shopId, sku)!.externalSkuId,
+      });
     }
   }
   return refs;

@@ -44,7 +44,9 @@ export class Catalogue1764136800000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
     // One producer per legal name in a province: keeps CSV imports idempotent under concurrency.
-    await q.query(`CREATE UNIQUE INDEX producer_name_province_uq ON producer (name_key, coalesce(province_code, ''))`);
+    await q.query(
+      `CREATE UNIQUE INDEX producer_name_province_uq ON producer (name_key, coalesce(province_code, ''))`,
+    );
     await q.query(`CREATE INDEX producer_org_idx ON producer (organization_id)`);
     await q.query(`CREATE INDEX producer_province_idx ON producer (province_code)`);
 

@@ -10,6 +10,7 @@ import { ProducerResolver } from "../catalogue/graphql/producer.resolver";
 import { VariantResolver } from "../catalogue/graphql/variant.resolver";
 import { CertificationResolver } from "../catalogue/graphql/certification.resolver";
 import { StatsResolver } from "../catalogue/graphql/stats.resolver";
+import { ImportResolver } from "../catalogue/graphql/import.resolver";
 
 export const RESOLVERS = [
   NodeResolver,
@@ -18,6 +19,7 @@ export const RESOLVERS = [
   VariantResolver,
   CertificationResolver,
   StatsResolver,
+  ImportResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

@@ -16,7 +16,7 @@ import type { HubContext } from "./context";
 import type { HubServices } from "./services";
 import { createCatalogueLoaders } from "../catalogue/catalogue.loaders";
 import { localeFrom } from "../common/i18n";
-import { ForbiddenError } from "../common/errors";
+import { ForbiddenError, UserErrors, renderUserError } from "../common/errors";
 import type { Logger } from "../common/logger";
 
 export interface ServerOptions {
@@ -62,6 +62,15 @@ export function maskError(
       message: "Bạn không có quyền thực hiện thao tác này. / You are not allowed to do this.",
       path: formatted.path,
       extensions: { code: "FORBIDDEN" },
+    };
+  }
+  if (original instanceof UserErrors) {
+    // A query argument was refused (mutations return these as userErrors instead).
+    const [vi, en] = [renderUserError(original.errors[0], "vi"), renderUserError(original.errors[0], "en")];
+    return {
+      message: `${vi.message} / ${en.message}`,
+      path: formatted.path,
+      extensions: { code: "BAD_USER_INPUT", field: vi.field, reason: vi.code },
     };
   }
   const code = formatted.extensions?.code as string | undefined;

@@ -40,7 +40,9 @@ export class ApiKeyService {
   }
 
   async revoke(id: string): Promise<void> {
-    await this.dataSource.getRepository(ApiKey).update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.dataSource
+      .getRepository(ApiKey)
+      .update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
     this.cache.clear();
   }
 
@@ -51,7 +53,9 @@ export class ApiKeyService {
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && now - hit.at < CACHE_MS) return hit.viewer;
-    const row = await this.dataSource.getRepository(ApiKey).findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
+    const row = await this.dataSource
+      .getRepository(ApiKey)
+      .findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
     const viewer: Viewer | null = row
       ? { actor: `apiKey:${row.id}`, role: row.role, producerId: row.producerId, keyId: row.id }
       : null;

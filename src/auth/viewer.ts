@@ -14,7 +14,12 @@ export interface Viewer {
   keyId: string | null;
 }
 
-export const SYSTEM_VIEWER: Viewer = { actor: "system", role: ApiKeyRole.ADMIN, producerId: null, keyId: null };
+export const SYSTEM_VIEWER: Viewer = {
+  actor: "system",
+  role: ApiKeyRole.ADMIN,
+  producerId: null,
+  keyId: null,
+};
 
 export function systemViewer(what: string): Viewer {
   return { ...SYSTEM_VIEWER, actor: `system:${what}` };

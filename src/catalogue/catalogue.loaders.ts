@@ -57,12 +57,10 @@ export function createCatalogueLoaders(ds: DataSource) {
     certificationsByProduct: new DataLoader<string, OcopCertification[]>(async (ids) =>
       groupBy(
         ids,
-        await ds
-          .getRepository(OcopCertification)
-          .find({
-            where: { productId: In([...ids]) },
-            order: { decisionDate: { direction: "DESC", nulls: "LAST" }, createdAt: "DESC" },
-          }),
+        await ds.getRepository(OcopCertification).find({
+          where: { productId: In([...ids]) },
+          order: { decisionDate: { direction: "DESC", nulls: "LAST" }, createdAt: "DESC" },
+        }),
         (c) => c.productId,
       ),
     ),

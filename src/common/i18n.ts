@@ -26,7 +26,8 @@ export const MESSAGES = {
     en: (p) => `"${p.label}" has an invalid format${p.hint ? ` (${p.hint})` : ""}.`,
   },
   INVALID_VALUE: {
-    vi: (p) => `Giá trị "${p.value}" không hợp lệ cho "${p.label}"${p.allowed ? `; chọn một trong: ${p.allowed}` : ""}.`,
+    vi: (p) =>
+      `Giá trị "${p.value}" không hợp lệ cho "${p.label}"${p.allowed ? `; chọn một trong: ${p.allowed}` : ""}.`,
     en: (p) =>
       `"${p.value}" is not a valid value for "${p.label}"${p.allowed ? `; use one of: ${p.allowed}` : ""}.`,
   },
@@ -60,7 +61,8 @@ export const MESSAGES = {
   },
   STOCK_CONFLICT: {
     vi: (p) => `Tồn kho đã thay đổi (hiện là ${p.actual}, bạn dự kiến ${p.expected}). Tải lại rồi thử lại.`,
-    en: (p) => `Stock changed meanwhile (it is ${p.actual}, you expected ${p.expected}). Reload and try again.`,
+    en: (p) =>
+      `Stock changed meanwhile (it is ${p.actual}, you expected ${p.expected}). Reload and try again.`,
   },
   INSUFFICIENT_STOCK: {
     vi: (p) => `Không đủ tồn kho: có ${p.available}, cần ${p.requested}.`,

@@ -93,13 +93,24 @@ export interface MarketplaceSandbox {
   resetCounters(): void;
 
   /** Seeds an existing listing (for link-by-SKU tests). */
-  seedListing(shopId: string, listing: { title: string; categoryId?: string; variants: Array<{ sku: string; priceVnd: number; stock: number }> }): { externalItemId: string };
+  seedListing(
+    shopId: string,
+    listing: {
+      title: string;
+      categoryId?: string;
+      variants: Array<{ sku: string; priceVnd: number; stock: number }>;
+    },
+  ): { externalItemId: string };
   /** What the marketplace shows for a SKU of a shop, or null. */
   skuView(shopId: string, sku: string): SandboxSkuView | null;
   allSkus(shopId: string): SandboxSkuView[];
 
   /** Creates a buyer order (decrements the marketplace's stock as the real one does). */
-  createOrder(shopId: string, lines: SandboxOrderLineSpec[], opts?: { at?: number }): { externalOrderId: string };
+  createOrder(
+    shopId: string,
+    lines: SandboxOrderLineSpec[],
+    opts?: { at?: number },
+  ): { externalOrderId: string };
   setOrderStatus(shopId: string, externalOrderId: string, status: NormalizedOrderStatus): void;
   /** Where signed webhooks are POSTed; null stops sending. */
   setWebhookTarget(url: string | null): void;

@@ -15,7 +15,9 @@ export interface StartedSandboxes {
 export async function startAllSandboxes(firstPort: number, log: Logger): Promise<StartedSandboxes> {
   const sandboxes = {} as Record<MarketplaceCode, MarketplaceSandbox>;
   let port = firstPort;
-  for (const [code, create] of Object.entries(SANDBOXES) as Array<[MarketplaceCode, () => MarketplaceSandbox]>) {
+  for (const [code, create] of Object.entries(SANDBOXES) as Array<
+    [MarketplaceCode, () => MarketplaceSandbox]
+  >) {
     const sandbox = create();
     const url = await sandbox.start(firstPort === 0 ? 0 : port++);
     sandboxes[code] = sandbox;

@@ -12,7 +12,18 @@ describe("migrations", () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
     const names = tables.map((t: { table_name: string }) => t.table_name);
-    expect(names).toEqual(expect.arrayContaining(["producer", "product", "variant", "stock_level", "stock_movement", "ocop_certification", "api_key", "channel"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "producer",
+        "product",
+        "variant",
+        "stock_level",
+        "stock_movement",
+        "ocop_certification",
+        "api_key",
+        "channel",
+      ]),
+    );
     const [p] = await db.dataSource.query(
       `INSERT INTO producer (legal_name, name_key, type) VALUES ('HTX A', 'htx a', 'COOPERATIVE') RETURNING id`,
     );
@@ -28,7 +39,9 @@ describe("migrations", () => {
       `INSERT INTO stock_movement (variant_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, actor) VALUES ($1, 'ADJUSTMENT', 5, 0, 5, 0, 'test')`,
       [v.id],
     );
-    await expect(db.dataSource.query(`UPDATE stock_movement SET on_hand_delta = 6`)).rejects.toThrow(/append-only/);
+    await expect(db.dataSource.query(`UPDATE stock_movement SET on_hand_delta = 6`)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(db.dataSource.query(`DELETE FROM stock_movement`)).rejects.toThrow(/append-only/);
   });
 });

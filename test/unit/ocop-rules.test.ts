@@ -67,7 +67,12 @@ describe("certificate validity", () => {
     });
   });
   it("derives the status on a given day, EXPIRING within 90 days, valid through its last day", () => {
-    const c = (validUntil: string | null, extra = {}) => ({ validUntil, supersededAt: null, revokedAt: null, ...extra });
+    const c = (validUntil: string | null, extra = {}) => ({
+      validUntil,
+      supersededAt: null,
+      revokedAt: null,
+      ...extra,
+    });
     expect(certificationStatus(c("2028-06-19"), "2026-11-26")).toBe(CertificationStatus.ACTIVE);
     expect(certificationStatus(c("2027-02-24"), "2026-11-26")).toBe(CertificationStatus.EXPIRING);
     expect(certificationStatus(c("2027-02-25"), "2026-11-26")).toBe(CertificationStatus.ACTIVE);

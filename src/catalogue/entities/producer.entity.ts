@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Field, ID, ObjectType } from "type-graphql";
 import { toGlobalId } from "../../common/graphql/global-id";
 import { Node } from "../../common/graphql/node.type";
 import "../graphql/catalogue.enums";

@@ -86,7 +86,10 @@ export interface CredentialStore {
    * `seenAccessToken` was loaded (then the stored tokens are returned without calling it).
    * The new tokens are committed before this resolves.
    */
-  refreshExclusive(seenAccessToken: string | null | undefined, refresh: (current: Credentials) => Promise<TokenSet>): Promise<Credentials>;
+  refreshExclusive(
+    seenAccessToken: string | null | undefined,
+    refresh: (current: Credentials) => Promise<TokenSet>,
+  ): Promise<Credentials>;
   /** Marks the channel as needing a new authorization by the seller. */
   markNeedsReauth(reason: string): Promise<void>;
 }
@@ -259,7 +262,12 @@ export interface WebhookRequest {
   url: string;
 }
 
-export type WebhookEventKind = "order.status" | "order.created" | "product.changed" | "auth.revoked" | "other";
+export type WebhookEventKind =
+  | "order.status"
+  | "order.created"
+  | "product.changed"
+  | "auth.revoked"
+  | "other";
 
 export interface WebhookEvent {
   /** Stable key for durable dedupe, e.g. "order:2601…:READY_TO_SHIP:1732…". */
@@ -317,7 +325,10 @@ export interface MarketplaceConnector {
   // catalogue data
   getCategories?(ctx: ChannelContext): Promise<RemoteCategory[]>;
   getCategoryAttributes?(ctx: ChannelContext, categoryId: string): Promise<RemoteAttribute[]>;
-  uploadImage?(ctx: ChannelContext, image: { bytes: Buffer; filename: string; contentType: string }): Promise<string>;
+  uploadImage?(
+    ctx: ChannelContext,
+    image: { bytes: Buffer; filename: string; contentType: string },
+  ): Promise<string>;
 
   // listings
   upsertListings?(ctx: ChannelContext, drafts: ListingDraft[]): Promise<ItemResult[]>;
@@ -330,7 +341,11 @@ export interface MarketplaceConnector {
   listOrders?(ctx: ChannelContext, window: OrderWindow, cursor: string | null): Promise<Page<OrderSummary>>;
   getOrders?(ctx: ChannelContext, externalOrderIds: string[]): Promise<Order[]>;
   /** Status write-back, e.g. mark ready to ship. */
-  setOrderStatus?(ctx: ChannelContext, externalOrderId: string, status: NormalizedOrderStatus): Promise<ItemResult>;
+  setOrderStatus?(
+    ctx: ChannelContext,
+    externalOrderId: string,
+    status: NormalizedOrderStatus,
+  ): Promise<ItemResult>;
 
   // webhooks
   verifyWebhook?(req: WebhookRequest, app: AppCredentials): boolean;
