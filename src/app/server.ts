@@ -6,7 +6,10 @@
 import crypto from "node:crypto";
 import Fastify, { FastifyInstance } from "fastify";
 import { ApolloServer, ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import { GraphQLError, GraphQLFormattedError } from "graphql";
 import type { DataSource } from "typeorm";
@@ -102,7 +105,11 @@ export async function createServer(
     trustProxy: false,
   });
   const production = services.config.mode === "production";
-  const plugins: ApolloServerPlugin<HubContext>[] = [fastifyApolloDrainPlugin(app)];
+  // No HTTP cache hints are used; disabling the plugin also spares a wrapper around every field resolver.
+  const plugins: ApolloServerPlugin<HubContext>[] = [
+    fastifyApolloDrainPlugin(app),
+    ApolloServerPluginCacheControlDisabled(),
+  ];
   if (production) plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<HubContext>({
     schema: buildHubSchema(),

@@ -11,6 +11,15 @@ import { nfc, searchKey, searchTerms } from "../common/text";
 import { Clock, vnToday } from "../common/time";
 import { CertificationStatus, OcopCategory, ProducerType } from "./ocop";
 import type { ProductFilter } from "./graphql/catalogue.inputs";
+import { hydrate, selectList } from "../common/entity-rows";
+import { Product } from "./entities/product.entity";
+import { Producer } from "./entities/producer.entity";
+import {
+  DetailColumns,
+  ProductDetails,
+  parseProductDetails,
+  productDetailColumns,
+} from "./product-details.sql";
 
 /** Builds a parameterised WHERE clause. */
 class Sql {
@@ -22,9 +31,15 @@ class Sql {
   }
 }
 
-export interface ProductPage {
-  ids: string[];
+export interface Page<T> {
+  /** Up to `limit + 1` rows: the extra one tells the connection that a next page exists. */
+  rows: T[];
   count: () => Promise<number>;
+}
+
+export interface ProductPage extends Page<Product> {
+  /** Present when asked for: each row's producer, variants with stock, and certifications. */
+  details: Map<string, ProductDetails> | null;
 }
 
 export interface OcopStatsFilter {
@@ -56,11 +71,12 @@ export class CatalogueQuery {
     return vnToday(this.clock.now());
   }
 
-  /** Ids of one page of products, in display order, plus a lazy total count. */
+  /** One page of products, in display order, plus a lazy total count. */
   async productPage(
     viewer: Viewer,
     filter: ProductFilter | null | undefined,
     win: PageWindow,
+    opts: { withDetails?: boolean } = {},
   ): Promise<ProductPage> {
     const f = filter ?? {};
     const q = new Sql();
@@ -91,29 +107,46 @@ export class CatalogueQuery {
         q.where.push(`cc.potential_five_star = ${q.p(f.potentialFiveStar)} AND ${inForce}`);
       if (f.certificationStatus) q.where.push(`cc.status = ${q.p(f.certificationStatus)}`);
     }
-    let order = `p.search_key, p.id`;
     const search = f.search ? nfc(f.search) : "";
     if (search.length > 200) throw UserErrors.one("filter.search", "TOO_LONG", { max: 200 });
     const terms = search ? searchTerms(search) : [];
-    if (search && terms.length === 0) return { ids: [], count: async () => 0 };
+    if (search && terms.length === 0) return { rows: [], details: null, count: async () => 0 };
     // Whole words: "tra" must not match "trái" or "trần". Terms are [a-z0-9] only after folding.
     for (const group of terms.slice(0, 10))
       q.where.push(`p.search_key ~ ${q.p(`\\m(${group.join("|")})\\M`)}`);
     const from = `FROM product p ${joins.join(" ")} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
     const whereParams = [...q.params];
+    // The order is written against column expressions so the outer query can repeat it.
+    let order = (name: string, key: string, id: string) => `${key}, ${id}`;
     if (terms.length) {
-      const exact = search.toLowerCase().replace(/\s+/g, " ");
-      order = `(strpos(lower(p.name), ${q.p(exact)}) > 0) DESC, similarity(p.search_key, ${q.p(searchKey(search))}) DESC, p.search_key, p.id`;
+      const exact = q.p(search.toLowerCase().replace(/\s+/g, " "));
+      const folded = q.p(searchKey(search));
+      order = (name, key, id) =>
+        `(strpos(lower(${name}), ${exact}) > 0) DESC, similarity(${key}, ${folded}) DESC, ${key}, ${id}`;
     }
-    const rows: Array<{ id: string }> = await this.ds.query(
-      `SELECT p.id ${from} ORDER BY ${order} OFFSET ${q.p(win.offset)} LIMIT ${q.p(win.limit + 1)}`,
+    const pageSql = `SELECT ${selectList(this.ds, Product, "p")} ${from} ORDER BY ${order("p.name", "p.search_key", "p.id")}
+      OFFSET ${q.p(win.offset)} LIMIT ${q.p(win.limit + 1)}`;
+    const count = async () =>
+      (await this.ds.query(`SELECT count(*)::int AS n ${from}`, whereParams))[0].n as number;
+    if (!opts.withDetails) {
+      return { rows: hydrate(Product, await this.ds.query(pageSql, q.params)), details: null, count };
+    }
+    // Details are computed for the page's rows only (after LIMIT), then the page order is restored.
+    const rows: Array<Product & DetailColumns> = await this.ds.query(
+      `WITH page AS MATERIALIZED (${pageSql})
+       SELECT page.*, ${productDetailColumns(this.ds, "page.id", `page."producerId"`)}
+         FROM page ORDER BY ${order("page.name", `page."searchKey"`, "page.id")}`,
       q.params,
     );
-    return {
-      ids: rows.map((r) => r.id),
-      count: async () =>
-        (await this.ds.query(`SELECT count(*)::int AS n ${from}`, whereParams))[0].n as number,
-    };
+    const details = new Map<string, ProductDetails>();
+    const products = hydrate(
+      Product,
+      rows.map(({ d_producer, d_variants, d_certifications, ...p }) => {
+        details.set(p.id, parseProductDetails(this.ds, { d_producer, d_variants, d_certifications }));
+        return p;
+      }),
+    );
+    return { rows: products, details, count };
   }
 
   async producerPage(
@@ -123,24 +156,24 @@ export class CatalogueQuery {
       | null
       | undefined,
     win: PageWindow,
-  ): Promise<ProductPage> {
+  ): Promise<Page<Producer>> {
     const f = filter ?? {};
     const q = new Sql();
     const scope = producerScope(viewer);
-    if (scope) q.where.push(`id = ${q.p(scope)}`);
-    if (f.provinceCode) q.where.push(`province_code = ${q.p(f.provinceCode)}`);
-    if (f.type) q.where.push(`type = ${q.p(f.type)}`);
+    if (scope) q.where.push(`pr.id = ${q.p(scope)}`);
+    if (f.provinceCode) q.where.push(`pr.province_code = ${q.p(f.provinceCode)}`);
+    if (f.type) q.where.push(`pr.type = ${q.p(f.type)}`);
     if (f.search)
       for (const group of searchTerms(f.search).slice(0, 10))
-        q.where.push(`name_key ~ ${q.p(`\\m(${group.join("|")})\\M`)}`);
-    const from = `FROM producer ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
+        q.where.push(`pr.name_key ~ ${q.p(`\\m(${group.join("|")})\\M`)}`);
+    const from = `FROM producer pr ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
     const whereParams = [...q.params];
-    const rows: Array<{ id: string }> = await this.ds.query(
-      `SELECT id ${from} ORDER BY name_key, id OFFSET ${q.p(win.offset)} LIMIT ${q.p(win.limit + 1)}`,
+    const rows = await this.ds.query(
+      `SELECT ${selectList(this.ds, Producer, "pr")} ${from} ORDER BY pr.name_key, pr.id OFFSET ${q.p(win.offset)} LIMIT ${q.p(win.limit + 1)}`,
       q.params,
     );
     return {
-      ids: rows.map((r) => r.id),
+      rows: hydrate(Producer, rows),
       count: async () => (await this.ds.query(`SELECT count(*)::int AS n ${from}`, whereParams))[0].n,
     };
   }

@@ -1,7 +1,11 @@
 /** Builds the hub's TypeORM DataSource; schema changes only ever come from migrations. */
 import { DataSource } from "typeorm";
+import { types } from "pg";
 import { ENTITIES, MIGRATIONS } from "../app/entities";
 import { SnakeNamingStrategy } from "./snake-naming.strategy";
+
+// Calendar dates stay "YYYY-MM-DD" strings (the pg default turns them into local-midnight Dates).
+types.setTypeParser(types.builtins.DATE, (v: string) => v);
 
 export interface DataSourceOptions {
   url: string;

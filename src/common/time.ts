@@ -49,14 +49,12 @@ export function addMonths(isoDate: string, months: number): string {
   return `${String(y).padStart(4, "0")}-${String(mo + 1).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
 
+/** Vietnam has kept UTC+7 without daylight saving since 1975, so plain arithmetic is exact (and fast). */
+const VN_OFFSET_MS = 7 * 3_600_000;
+
 /** Today's calendar date in Vietnam for the given instant. */
 export function vnToday(at: Date): string {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone: VN_TIME_ZONE,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(at);
+  return new Date(at.getTime() + VN_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 /** Whole days from `from` to `to` (both YYYY-MM-DD); negative when `to` is earlier. */

@@ -58,6 +58,18 @@ describe("RateBudget", () => {
     }
   });
 
+  it("without Retry-After, pauses until the oldest accepted call leaves the server's one-second window", () => {
+    const c = clock();
+    const b = new RateBudget({ requestsPerSecond: 50, burst: 50 }, c.now);
+    for (let i = 0; i < 5; i++) {
+      b.noteAccepted(c.t);
+      c.advance(2);
+    }
+    b.noteRateLimited(); // at +10 ms, the first accepted call completed at +0
+    expect(b.pausedUntil).toBe(1_000_000 + 1000);
+    expect(b.reserve()).toBe(990);
+  });
+
   it("lowers once per second of answers, and halves when nothing was accepted", () => {
     const c = clock();
     const b = new RateBudget({ requestsPerSecond: 10, burst: 10 }, c.now);
@@ -103,6 +115,39 @@ describe("RateBudget", () => {
     b.reserve();
     expect(b.currentRate).toBe(10);
     expect(b.currentBurst).toBe(4);
+  });
+
+  it("recovers quickly up to the rate the server accepted, and probes beyond it only after probeMs", () => {
+    const c = clock();
+    const b = new RateBudget({ requestsPerSecond: 10, burst: 10 }, c.now, {
+      quietMs: 1_000,
+      probeMs: 60_000,
+      safety: 0.9,
+      recoverFactor: 2,
+    });
+    for (let i = 0; i < 4; i++) b.noteAccepted(c.t); // the server took 4 in this second
+    b.noteRateLimited();
+    expect(b.currentRate).toBeCloseTo(3.6, 6);
+    // Later answers (an injected burst, say) push it lower…
+    c.advance(1_000);
+    b.noteRateLimited();
+    expect(b.currentRate).toBeCloseTo(1.8, 6);
+    // …from where it climbs back every quiet period, but not past 0.9 × the accepted 4/s.
+    for (let i = 0; i < 10; i++) {
+      c.advance(1_000);
+      b.reserve();
+    }
+    expect(b.currentRate).toBeCloseTo(3.6, 6);
+    c.advance(45_000); // 55 s since the last answer
+    b.reserve();
+    expect(b.currentRate).toBeCloseTo(3.6, 6);
+    // A long quiet spell: one probe step above the ceiling, then the usual steps to the policy.
+    c.advance(10_000);
+    b.reserve();
+    expect(b.currentRate).toBeCloseTo(7.2, 6);
+    c.advance(1_000);
+    b.reserve();
+    expect(b.currentRate).toBe(10);
   });
 
   it("is shared process-wide by key", () => {

@@ -6,7 +6,11 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeor
 import { IssuerLevel, ValidityBasis } from "../ocop";
 
 /** One OCOP rating decision for a product; history is kept, status is derived from dates. */
-@ObjectType({ implements: Node, description: "One OCOP rating decision; history is kept." })
+@ObjectType({
+  implements: Node,
+  description: "One OCOP rating decision; history is kept.",
+  simpleResolvers: true,
+})
 @Entity()
 export class OcopCertification implements Node {
   @Field(() => ID, { name: "id", description: "Opaque global id." })

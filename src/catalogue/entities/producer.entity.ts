@@ -6,7 +6,7 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateCol
 import { ProducerType } from "../ocop";
 
 /** A "chủ thể OCOP": the enterprise, cooperative, cooperative group or household that makes products. */
-@ObjectType({ implements: Node, description: "A producer (chủ thể OCOP)." })
+@ObjectType({ implements: Node, description: "A producer (chủ thể OCOP).", simpleResolvers: true })
 @Entity()
 export class Producer implements Node {
   @Field(() => ID, { name: "id", description: "Opaque global id." })

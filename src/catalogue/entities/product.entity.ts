@@ -27,7 +27,11 @@ export interface Provenance {
 import { ProductStatus } from "../catalogue-states";
 export { ProductStatus };
 
-@ObjectType({ implements: Node, description: "An OCOP product of the master catalogue." })
+@ObjectType({
+  implements: Node,
+  description: "An OCOP product of the master catalogue.",
+  simpleResolvers: true,
+})
 @Entity()
 export class Product implements Node {
   @Field(() => ID, { name: "id", description: "Opaque global id." })

@@ -4,7 +4,11 @@ import { Node } from "../../common/graphql/node.type";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
 
 /** A sellable pack of a product ("gói 250g"), identified by a SKU unique per producer. */
-@ObjectType({ implements: Node, description: "A sellable pack of a product, identified by its SKU." })
+@ObjectType({
+  implements: Node,
+  description: "A sellable pack of a product, identified by its SKU.",
+  simpleResolvers: true,
+})
 @Entity()
 export class Variant implements Node {
   @Field(() => ID, { name: "id", description: "Opaque global id." })

@@ -24,7 +24,6 @@ import { ProducerType } from "../ocop";
 import { CreateProducerInput, ProductFilter, UpdateProducerInput } from "./catalogue.inputs";
 import { Address, ProducerConnection, ProducerPayload, ProductConnection } from "./catalogue.types";
 import { connectionOf, pageWindow } from "./paging";
-import { Product } from "../entities/product.entity";
 
 @InputType()
 export class ProducerFilter {
@@ -48,8 +47,8 @@ export class ProducerResolver {
   ): Promise<ProducerConnection> {
     const win = pageWindow(ctx, page);
     const result = await ctx.services.query.producerPage(ctx.viewer!, filter, win);
-    const rows = await ctx.loaders.producer.loadMany(result.ids);
-    return connectionOf(rows as Producer[], win, result.count) as ProducerConnection;
+    for (const row of result.rows) ctx.loaders.producer.prime(row.id, row);
+    return connectionOf(result.rows, win, result.count) as ProducerConnection;
   }
 
   @Authorized()
@@ -106,7 +105,7 @@ export class ProducerResolver {
     const win = pageWindow(ctx, page);
     const filter: ProductFilter = { producerId: p.id };
     const result = await ctx.services.query.productPage(ctx.viewer!, filter, win);
-    const rows = await ctx.loaders.product.loadMany(result.ids);
-    return connectionOf(rows as Product[], win, result.count) as ProductConnection;
+    for (const row of result.rows) ctx.loaders.product.prime(row.id, row);
+    return connectionOf(result.rows, win, result.count) as ProductConnection;
   }
 }

@@ -1,9 +1,12 @@
 /** Products: lists with filters and search, single reads, and their writes. Thin: one service call each. */
+import type { GraphQLResolveInfo } from "graphql";
+import { nodesSelectAny } from "../../common/graphql/selection";
 import {
   Arg,
   Args,
   Authorized,
   Ctx,
+  Info,
   FieldResolver,
   ID,
   Int,
@@ -34,6 +37,9 @@ import {
 } from "./catalogue.types";
 import { pageWindow, connectionOf } from "./paging";
 
+/** Product fields served from the product's details (see product-details.sql). */
+const DETAIL_FIELDS = ["producer", "variants", "certifications", "currentCertification", "currentStar"];
+
 @Resolver(() => Product)
 export class ProductResolver {
   @Authorized()
@@ -42,11 +48,14 @@ export class ProductResolver {
     @Ctx() ctx: HubContext,
     @Args() page: PageArgs,
     @Arg("filter", () => ProductFilter, { nullable: true }) filter: ProductFilter | null,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ProductConnection> {
     const win = pageWindow(ctx, page);
-    const result = await ctx.services.query.productPage(ctx.viewer!, filter, win);
-    const rows = await ctx.loaders.product.loadMany(result.ids);
-    return connectionOf(rows as Product[], win, result.count) as ProductConnection;
+    const withDetails = nodesSelectAny(info, DETAIL_FIELDS);
+    const result = await ctx.services.query.productPage(ctx.viewer!, filter, win, { withDetails });
+    for (const row of result.rows) ctx.loaders.product.prime(row.id, row);
+    for (const [id, d] of result.details ?? []) ctx.loaders.primeDetails(id, d);
+    return connectionOf(result.rows, win, result.count) as ProductConnection;
   }
 
   @Authorized()
@@ -102,19 +111,19 @@ export class ProductResolver {
 
   @FieldResolver(() => Producer)
   async producer(@Root() p: Product, @Ctx() ctx: HubContext): Promise<Producer> {
-    return (await ctx.loaders.producer.load(p.producerId))!;
+    return (await ctx.loaders.productDetails.load(p.id)).producer;
   }
 
   @FieldResolver(() => [Variant])
-  variants(@Root() p: Product, @Ctx() ctx: HubContext): Promise<Variant[]> {
-    return ctx.loaders.variantsByProduct.load(p.id);
+  async variants(@Root() p: Product, @Ctx() ctx: HubContext): Promise<Variant[]> {
+    return (await ctx.loaders.productDetails.load(p.id)).variants;
   }
 
   @FieldResolver(() => [OcopCertification], {
     description: "All certifications, newest decision first (history kept).",
   })
-  certifications(@Root() p: Product, @Ctx() ctx: HubContext): Promise<OcopCertification[]> {
-    return ctx.loaders.certificationsByProduct.load(p.id);
+  async certifications(@Root() p: Product, @Ctx() ctx: HubContext): Promise<OcopCertification[]> {
+    return (await ctx.loaders.productDetails.load(p.id)).certifications;
   }
 
   @FieldResolver(() => OcopCertification, {
@@ -123,7 +132,7 @@ export class ProductResolver {
   })
   async currentCertification(@Root() p: Product, @Ctx() ctx: HubContext): Promise<OcopCertification | null> {
     const today = vnToday(ctx.clock.now());
-    const certs = await ctx.loaders.certificationsByProduct.load(p.id);
+    const certs = (await ctx.loaders.productDetails.load(p.id)).certifications;
     let best: OcopCertification | null = null;
     for (const c of certs) {
       if (!isInForce(certificationStatus(c, today))) continue;

@@ -269,7 +269,7 @@ export class MarketplaceHttpClient {
         case "needs_reauth":
           return this.needsReauth(ctx, cls.code, cls.message, req);
         default:
-          throw this.error(cls.kind === "fatal" ? "fatal" : cls.kind, cls.code, cls.message, req, res);
+          throw this.error(cls.kind, cls.code, cls.message, req, res);
       }
     }
   }
@@ -363,14 +363,20 @@ export class MarketplaceHttpClient {
     let firstLimitedAt: number | null = null;
     for (;;) {
       if (budget) {
-        const wait = budget.reserve();
-        if (wait > 0) await this.sleep(wait);
+        // A slot reserved before another call's rate-limit answer must still respect its pause.
+        // Bounded, so an injected clock that never moves cannot spin here.
+        let wait = budget.reserve();
+        for (let tries = 0; wait > 0; tries++) {
+          await this.sleep(wait);
+          if (tries >= 2 || this.now() >= budget.pausedUntil) break;
+          wait = budget.reserve();
+        }
       }
       attempts++;
       const sentAt = this.now();
       const outcome = await this.attempt(baseUrl, req, input());
       const { cls } = outcome;
-      if (cls.kind !== "rate_limited") budget?.noteAccepted(sentAt);
+      if (cls.kind !== "rate_limited") budget?.noteAccepted(this.now());
       this.log(req, outcome, this.now() - sentAt, attempts, secrets);
 
       if (cls.kind === "rate_limited") {

@@ -3,13 +3,20 @@
  * It is a GCRA token bucket (one "theoretical arrival time" instead of a token count, so concurrent
  * callers each reserve a slot in O(1)) that starts at the documented RatePolicy and learns: on a
  * rate-limit answer it drops to just under the rate the server actually accepted during the last
- * second and honours Retry-After; after a quiet period it creeps back toward the documented rate.
+ * second and honours Retry-After; after a quiet period it creeps back toward the documented rate,
+ * quickly up to the rate the server was seen to accept and only rarely beyond it (each probe above
+ * a real limit costs one rate-limit answer).
  */
 import type { RatePolicy } from "../connector";
 
 export interface RateBudgetOptions {
   /** Time without a rate-limit answer before the rate is raised one step, ms (default 30_000). */
   quietMs?: number;
+  /**
+   * Time without a rate-limit answer before the budget probes above the rate the server was seen to
+   * accept, ms (default 300_000). Below that observed ceiling it recovers every `quietMs`.
+   */
+  probeMs?: number;
   /** Share of the observed accepted rate to settle at, below 1 so we stay under it (default 0.95). */
   safety?: number;
   /** Multiplier per recovery step (default 1.1). */
@@ -26,12 +33,18 @@ export class RateBudget {
   /** When the next call would be due if calls were evenly spaced at `rate` (GCRA's TAT). */
   private tat = -Infinity;
   private blockedUntil = -Infinity;
-  /** Send times of successful calls within the last second: what the server accepted. */
+  /**
+   * Completion times of calls the server accepted within the last second. Completion, not send, time:
+   * the server stamped each call somewhere in between, and the later bound keeps our pauses long enough.
+   */
   private readonly accepted: number[] = [];
   private lastLimitedAt = -Infinity;
   private lastLoweredAt = -Infinity;
   private lastRaisedAt = -Infinity;
+  /** Requests/s the server accepted in the second before its last rate-limit answer; null = unknown. */
+  private ceiling: number | null = null;
   private readonly quietMs: number;
+  private readonly probeMs: number;
   private readonly safety: number;
   private readonly recoverFactor: number;
   private readonly minRate: number;
@@ -47,6 +60,7 @@ export class RateBudget {
     this.rate = policy.requestsPerSecond;
     this.burst = Math.max(1, Math.floor(policy.burst));
     this.quietMs = opts.quietMs ?? 30_000;
+    this.probeMs = opts.probeMs ?? 300_000;
     this.safety = opts.safety ?? 0.95;
     this.recoverFactor = opts.recoverFactor ?? 1.1;
     this.minRate = opts.minRate ?? 0.2;
@@ -61,6 +75,11 @@ export class RateBudget {
     return this.burst;
   }
 
+  /** Until when a rate-limit answer told everyone to hold off (ms since epoch; -Infinity if never). */
+  get pausedUntil(): number {
+    return this.blockedUntil;
+  }
+
   /** Reserves the next slot and returns how long to wait before sending, ms (0 = now). */
   reserve(): number {
     const now = this.now();
@@ -73,9 +92,9 @@ export class RateBudget {
     return sendAt - now;
   }
 
-  /** A call sent at `sentAt` was accepted (anything but a rate-limit answer). */
-  noteAccepted(sentAt: number = this.now()): void {
-    this.accepted.push(sentAt);
+  /** A call that completed at `at` was accepted (anything but a rate-limit answer). */
+  noteAccepted(at: number = this.now()): void {
+    this.accepted.push(at);
     this.trim(this.now());
   }
 
@@ -88,20 +107,34 @@ export class RateBudget {
     // Answers to calls sent before the last lowering say nothing new about the new rate.
     if (now - this.lastLoweredAt >= WINDOW_MS) {
       const accepted = this.accepted.length;
-      const target = accepted >= 1 ? Math.min(this.rate, accepted) * this.safety : this.rate / 2;
+      if (accepted >= 1) this.ceiling = Math.min(this.rate, accepted);
+      const target = accepted >= 1 ? this.ceiling! * this.safety : this.rate / 2;
       this.rate = Math.max(this.minRate, target);
       this.burst = 1;
       this.lastLoweredAt = now;
     }
-    const pause = retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : 1000 / this.rate;
+    // Without Retry-After, assume the server counts the last second: room comes back when the
+    // oldest call it accepted in that second drops out of its window.
+    const windowPause = this.accepted.length > 0 ? this.accepted[0] + WINDOW_MS - now : 0;
+    const pause =
+      retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : Math.max(windowPause, 1000 / this.rate);
     this.blockedUntil = Math.max(this.blockedUntil, now + pause);
     this.tat = Math.max(this.tat, this.blockedUntil);
   }
 
   private maybeRecover(now: number): void {
     if (this.rate >= this.policy.requestsPerSecond) return;
-    if (now - Math.max(this.lastLimitedAt, this.lastRaisedAt) < this.quietMs) return;
-    this.rate = Math.min(this.policy.requestsPerSecond, this.rate * this.recoverFactor);
+    const quiet = now - Math.max(this.lastLimitedAt, this.lastRaisedAt);
+    const safeCap = this.ceiling === null ? Infinity : this.ceiling * this.safety;
+    if (this.rate < safeCap - 1e-9) {
+      if (quiet < this.quietMs) return;
+      this.rate = Math.min(this.policy.requestsPerSecond, safeCap, this.rate * this.recoverFactor);
+    } else {
+      // At the observed ceiling: the server may have raised its limit, but only a probe can tell.
+      if (now - this.lastLimitedAt < this.probeMs || quiet < this.quietMs) return;
+      this.ceiling = null;
+      this.rate = Math.min(this.policy.requestsPerSecond, this.rate * this.recoverFactor);
+    }
     this.lastRaisedAt = now;
     if (this.rate >= this.policy.requestsPerSecond) this.burst = Math.max(1, Math.floor(this.policy.burst));
   }
