@@ -31,12 +31,13 @@ function csvCell(c: string): string {
   return /[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c;
 }
 
-export function generateCsv(rows: number): string {
+/** `rows` rows numbered from `offset` (so several files can build one large catalogue). */
+export function generateCsv(rows: number, offset = 0): string {
   const seed = parse(readSeedFile(SEED_PRODUCTS_FILE), { bom: true }) as string[][];
   const [header, ...data] = seed;
   const col = (name: string) => header.indexOf(name);
   const out = [header.join(",")];
-  for (let i = 0; i < rows; i++) {
+  for (let i = offset; i < offset + rows; i++) {
     const cells = [...data[i % data.length]];
     const round = Math.floor(i / data.length);
     cells[col("id")] = `BENCH-${String(i + 1).padStart(6, "0")}`;

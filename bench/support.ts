@@ -48,11 +48,12 @@ export async function startChild(
   modulePath: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  nodeFlags: string[] = [],
 ): Promise<{ port: number; child: ChildProcess }> {
   const child = fork(modulePath, args, {
     env: { ...process.env, LOG_LEVEL: "silent", ...env },
     stdio: "inherit",
-    execArgv: process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : [],
+    execArgv: nodeFlags,
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.once("message", (m: { port?: number }) =>

@@ -9,6 +9,7 @@ import { ApiKey } from "../auth/api-key.entity";
 import { Channel } from "../channels/channel.entity";
 import { Catalogue1764136800000 } from "../../migrations/1764136800000-catalogue";
 import { CertificationStatus1764136900000 } from "../../migrations/1764136900000-certification-status";
+import { SearchTokens1764137000000 } from "../../migrations/1764137000000-search-tokens";
 
 export const ENTITIES = [
   Organization,
@@ -22,4 +23,8 @@ export const ENTITIES = [
   Channel,
 ];
 
-export const MIGRATIONS = [Catalogue1764136800000, CertificationStatus1764136900000];
+export const MIGRATIONS = [
+  Catalogue1764136800000,
+  CertificationStatus1764136900000,
+  SearchTokens1764137000000,
+];

@@ -113,6 +113,7 @@ export function createCatalogueLoaders(ds: DataSource) {
       [ids],
     );
     const byId = new Map(rows.map((r) => [r.id, parseProductDetails(ds, r)]));
+    for (const [id, d] of byId) primeDetails(id, d);
     return ids.map((id) => byId.get(id) ?? new Error(`product ${id} not found`));
   });
 

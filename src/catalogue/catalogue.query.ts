@@ -7,7 +7,7 @@ import { Viewer, producerScope } from "../auth/viewer";
 import { UserErrors } from "../common/errors";
 import { idOf } from "../common/graphql/global-id";
 import { PageWindow } from "../common/graphql/relay";
-import { nfc, searchKey, searchTerms } from "../common/text";
+import { nfc, searchTerms } from "../common/text";
 import { Clock, vnToday } from "../common/time";
 import { CertificationStatus, OcopCategory, ProducerType } from "./ocop";
 import type { ProductFilter } from "./graphql/catalogue.inputs";
@@ -16,6 +16,7 @@ import { Product } from "./entities/product.entity";
 import { Producer } from "./entities/producer.entity";
 import {
   DetailColumns,
+  attachDetails,
   ProductDetails,
   parseProductDetails,
   productDetailColumns,
@@ -29,6 +30,22 @@ class Sql {
     this.params.push(value);
     return `$${this.params.length}`;
   }
+}
+
+/** Every group must match a word: single words as one containment test, alternatives as overlaps. */
+function wordsMatch(column: string, terms: string[][], q: Sql): string {
+  const groups = terms.slice(0, 10);
+  const single = groups.filter((g) => g.length === 1).map((g) => g[0]);
+  const parts = single.length ? [`${column} @> ${q.p(single)}::text[]`] : [];
+  for (const g of groups.filter((g) => g.length > 1)) parts.push(`${column} && ${q.p(g)}::text[]`);
+  return parts.join(" AND ");
+}
+
+/** Drops the ranking columns the page query adds. */
+function stripRank<T extends { _exact?: unknown; _words?: unknown }>(
+  rows: T[],
+): Array<Omit<T, "_exact" | "_words">> {
+  return rows.map(({ _exact, _words, ...rest }) => rest);
 }
 
 export interface Page<T> {
@@ -76,7 +93,7 @@ export class CatalogueQuery {
     viewer: Viewer,
     filter: ProductFilter | null | undefined,
     win: PageWindow,
-    opts: { withDetails?: boolean } = {},
+    opts: { withDetails?: boolean; withCount?: boolean } = {},
   ): Promise<ProductPage> {
     const f = filter ?? {};
     const q = new Sql();
@@ -111,41 +128,50 @@ export class CatalogueQuery {
     if (search.length > 200) throw UserErrors.one("filter.search", "TOO_LONG", { max: 200 });
     const terms = search ? searchTerms(search) : [];
     if (search && terms.length === 0) return { rows: [], details: null, count: async () => 0 };
-    // Whole words: "tra" must not match "trái" or "trần". Terms are [a-z0-9] only after folding.
-    for (const group of terms.slice(0, 10))
-      q.where.push(`p.search_key ~ ${q.p(`\\m(${group.join("|")})\\M`)}`);
+    // Whole words ("tra" must not match "trái" or "trần"), through the GIN index on search_words.
+    if (terms.length) q.where.push(wordsMatch("p.search_words", terms, q));
     const from = `FROM product p ${joins.join(" ")} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
     const whereParams = [...q.params];
-    // The order is written against column expressions so the outer query can repeat it.
-    let order = (name: string, key: string, id: string) => `${key}, ${id}`;
-    if (terms.length) {
-      const exact = q.p(search.toLowerCase().replace(/\s+/g, " "));
-      const folded = q.p(searchKey(search));
-      order = (name, key, id) =>
-        `(strpos(lower(${name}), ${exact}) > 0) DESC, similarity(${key}, ${folded}) DESC, ${key}, ${id}`;
-    }
-    const pageSql = `SELECT ${selectList(this.ds, Product, "p")} ${from} ORDER BY ${order("p.name", "p.search_key", "p.id")}
-      OFFSET ${q.p(win.offset)} LIMIT ${q.p(win.limit + 1)}`;
-    const count = async () =>
+    // Ranking: names containing the query with its exact accents first, then the names closest to
+    // it in length (fewest words), then alphabetical; all cheap, even over many matches. The rank
+    // is selected as columns so the details query can restore the page order.
+    const exact = terms.length ? q.p(search.toLowerCase().replace(/\s+/g, " ")) : null;
+    const rank = exact
+      ? `, (strpos(lower(p.name), ${exact}) > 0) AS "_exact", array_length(p.search_words, 1) AS "_words"`
+      : "";
+    const order = (t: string, key: string) =>
+      exact ? `${t}."_exact" DESC, ${t}."_words", ${t}.${key}, ${t}.id` : `${t}.${key}, ${t}.id`;
+    const pageSql = `SELECT * FROM (SELECT ${selectList(this.ds, Product, "p")}${rank} ${from}) p
+      ORDER BY ${order("p", `"searchKey"`)} OFFSET ${q.p(win.offset)} LIMIT ${q.p(win.limit + 1)}`;
+    const countNow = async () =>
       (await this.ds.query(`SELECT count(*)::int AS n ${from}`, whereParams))[0].n as number;
+    // When the caller will want the total, count on another connection while the page is fetched.
+    const early = opts.withCount ? countNow() : null;
+    early?.catch(() => undefined); // awaited (and its error surfaced) by count()
+    const count = () => early ?? countNow();
     if (!opts.withDetails) {
-      return { rows: hydrate(Product, await this.ds.query(pageSql, q.params)), details: null, count };
+      return {
+        rows: hydrate(Product, stripRank(await this.ds.query(pageSql, q.params))),
+        details: null,
+        count,
+      };
     }
     // Details are computed for the page's rows only (after LIMIT), then the page order is restored.
-    const rows: Array<Product & DetailColumns> = await this.ds.query(
+    const rows: Array<Product & DetailColumns & { _exact?: boolean; _words?: number }> = await this.ds.query(
       `WITH page AS MATERIALIZED (${pageSql})
        SELECT page.*, ${productDetailColumns(this.ds, "page.id", `page."producerId"`)}
-         FROM page ORDER BY ${order("page.name", `page."searchKey"`, "page.id")}`,
+         FROM page ORDER BY ${order("page", `"searchKey"`)}`,
       q.params,
     );
     const details = new Map<string, ProductDetails>();
     const products = hydrate(
       Product,
-      rows.map(({ d_producer, d_variants, d_certifications, ...p }) => {
+      stripRank(rows).map(({ d_producer, d_variants, d_certifications, ...p }) => {
         details.set(p.id, parseProductDetails(this.ds, { d_producer, d_variants, d_certifications }));
         return p;
       }),
     );
+    for (const p of products) attachDetails(p, details.get(p.id)!);
     return { rows: products, details, count };
   }
 
@@ -163,9 +189,10 @@ export class CatalogueQuery {
     if (scope) q.where.push(`pr.id = ${q.p(scope)}`);
     if (f.provinceCode) q.where.push(`pr.province_code = ${q.p(f.provinceCode)}`);
     if (f.type) q.where.push(`pr.type = ${q.p(f.type)}`);
-    if (f.search)
-      for (const group of searchTerms(f.search).slice(0, 10))
-        q.where.push(`pr.name_key ~ ${q.p(`\\m(${group.join("|")})\\M`)}`);
+    if (f.search) {
+      const terms = searchTerms(f.search);
+      if (terms.length) q.where.push(wordsMatch("pr.name_words", terms, q));
+    }
     const from = `FROM producer pr ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
     const whereParams = [...q.params];
     const rows = await this.ds.query(

@@ -4,7 +4,7 @@
  * page query, so a page with everything costs one round trip (round trips dominate this hot path).
  */
 import type { DataSource } from "typeorm";
-import { hydrateJson, jsonObject } from "../common/entity-rows";
+import { fromJsonArrays, jsonArray } from "../common/entity-rows";
 import { Producer } from "./entities/producer.entity";
 import { Variant } from "./entities/variant.entity";
 import { StockLevel } from "./entities/stock.entity";
@@ -18,40 +18,61 @@ export interface ProductDetails {
   certifications: OcopCertification[];
 }
 
+/** Each entity row is a positional JSON array (see common/entity-rows jsonArray). */
 export interface DetailColumns {
-  d_producer: object;
-  d_variants: Array<object & { stock: { variantId: string | null } }>;
-  d_certifications: object[];
+  d_producer: unknown[];
+  /** Variant columns, then the stock row's columns as one more (nested) element. */
+  d_variants: unknown[][];
+  d_certifications: unknown[][];
 }
 
 /** Select-list expressions for the product whose id and producer id are the given SQL expressions. */
 export function productDetailColumns(ds: DataSource, id: string, producerId: string): string {
-  return `(SELECT ${jsonObject(ds, Producer, "dpr")} FROM producer dpr WHERE dpr.id = ${producerId}) AS d_producer,
-    (SELECT coalesce(json_agg(${jsonObject(ds, Variant, "dv", `'stock', ${jsonObject(ds, StockLevel, "ds")}`)}
-              ORDER BY dv.position, dv.sku), '[]')
+  return `(SELECT ${jsonArray(ds, Producer, "dpr")} FROM producer dpr WHERE dpr.id = ${producerId}) AS d_producer,
+    (SELECT coalesce(json_agg(${jsonArray(ds, Variant, "dv", jsonArray(ds, StockLevel, "ds"))} ORDER BY dv.position, dv.sku), '[]')
        FROM variant dv LEFT JOIN stock_level ds ON ds.variant_id = dv.id WHERE dv.product_id = ${id}) AS d_variants,
-    (SELECT coalesce(json_agg(${jsonObject(ds, OcopCertification, "dc")} ORDER BY dc.decision_date DESC NULLS LAST, dc.created_at DESC), '[]')
+    (SELECT coalesce(json_agg(${jsonArray(ds, OcopCertification, "dc")} ORDER BY dc.decision_date DESC NULLS LAST, dc.created_at DESC), '[]')
        FROM ocop_certification dc WHERE dc.product_id = ${id}) AS d_certifications`;
 }
 
+/**
+ * Details fetched with a product (page query or loader) ride along with the instance, so field
+ * resolvers can answer synchronously: no promise per field on the hottest path.
+ */
+const attached = new WeakMap<object, ProductDetails>();
+const attachedStock = new WeakMap<object, StockLevel>();
+
+export function attachDetails(product: object, d: ProductDetails): void {
+  attached.set(product, d);
+  for (const v of d.variants) {
+    const level = d.stock.get(v.id);
+    if (level) attachedStock.set(v, level);
+  }
+}
+
+export function detailsOf(product: object): ProductDetails | undefined {
+  return attached.get(product);
+}
+
+export function stockOf(variant: object): StockLevel | undefined {
+  return attachedStock.get(variant);
+}
+
 export function parseProductDetails(ds: DataSource, row: DetailColumns): ProductDetails {
-  const [producer] = hydrateJson(ds, Producer, [row.d_producer]);
+  const [producer] = fromJsonArrays(ds, Producer, [row.d_producer]);
+  const variants = fromJsonArrays(ds, Variant, row.d_variants);
   const stock = new Map<string, StockLevel>();
-  const variants = hydrateJson(
-    ds,
-    Variant,
-    row.d_variants.map(({ stock: s, ...v }) => {
-      if (s.variantId) {
-        const [level] = hydrateJson(ds, StockLevel, [s]);
-        stock.set(level.variantId, level);
-      }
-      return v;
-    }),
-  );
+  for (const v of row.d_variants) {
+    const s = v[v.length - 1] as unknown[];
+    if (s[0] !== null) {
+      const [level] = fromJsonArrays(ds, StockLevel, [s]);
+      stock.set(level.variantId, level);
+    }
+  }
   return {
     producer,
     variants,
     stock,
-    certifications: hydrateJson(ds, OcopCertification, row.d_certifications),
+    certifications: fromJsonArrays(ds, OcopCertification, row.d_certifications),
   };
 }

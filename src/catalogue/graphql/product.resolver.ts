@@ -1,6 +1,6 @@
 /** Products: lists with filters and search, single reads, and their writes. Thin: one service call each. */
 import type { GraphQLResolveInfo } from "graphql";
-import { nodesSelectAny } from "../../common/graphql/selection";
+import { nodesSelectAny, selects } from "../../common/graphql/selection";
 import {
   Arg,
   Args,
@@ -36,6 +36,7 @@ import {
   VariantsPayload,
 } from "./catalogue.types";
 import { pageWindow, connectionOf } from "./paging";
+import { detailsOf } from "../product-details.sql";
 
 /** Product fields served from the product's details (see product-details.sql). */
 const DETAIL_FIELDS = ["producer", "variants", "certifications", "currentCertification", "currentStar"];
@@ -52,7 +53,8 @@ export class ProductResolver {
   ): Promise<ProductConnection> {
     const win = pageWindow(ctx, page);
     const withDetails = nodesSelectAny(info, DETAIL_FIELDS);
-    const result = await ctx.services.query.productPage(ctx.viewer!, filter, win, { withDetails });
+    const withCount = selects(info, "totalCount");
+    const result = await ctx.services.query.productPage(ctx.viewer!, filter, win, { withDetails, withCount });
     for (const row of result.rows) ctx.loaders.product.prime(row.id, row);
     for (const [id, d] of result.details ?? []) ctx.loaders.primeDetails(id, d);
     return connectionOf(result.rows, win, result.count) as ProductConnection;
@@ -110,20 +112,25 @@ export class ProductResolver {
   }
 
   @FieldResolver(() => Producer)
-  async producer(@Root() p: Product, @Ctx() ctx: HubContext): Promise<Producer> {
-    return (await ctx.loaders.productDetails.load(p.id)).producer;
+  producer(@Root() p: Product, @Ctx() ctx: HubContext): Producer | Promise<Producer> {
+    return detailsOf(p)?.producer ?? ctx.loaders.productDetails.load(p.id).then((d) => d.producer);
   }
 
   @FieldResolver(() => [Variant])
-  async variants(@Root() p: Product, @Ctx() ctx: HubContext): Promise<Variant[]> {
-    return (await ctx.loaders.productDetails.load(p.id)).variants;
+  variants(@Root() p: Product, @Ctx() ctx: HubContext): Variant[] | Promise<Variant[]> {
+    return detailsOf(p)?.variants ?? ctx.loaders.productDetails.load(p.id).then((d) => d.variants);
   }
 
   @FieldResolver(() => [OcopCertification], {
     description: "All certifications, newest decision first (history kept).",
   })
-  async certifications(@Root() p: Product, @Ctx() ctx: HubContext): Promise<OcopCertification[]> {
-    return (await ctx.loaders.productDetails.load(p.id)).certifications;
+  certifications(
+    @Root() p: Product,
+    @Ctx() ctx: HubContext,
+  ): OcopCertification[] | Promise<OcopCertification[]> {
+    return (
+      detailsOf(p)?.certifications ?? ctx.loaders.productDetails.load(p.id).then((d) => d.certifications)
+    );
   }
 
   @FieldResolver(() => OcopCertification, {
@@ -132,7 +139,7 @@ export class ProductResolver {
   })
   async currentCertification(@Root() p: Product, @Ctx() ctx: HubContext): Promise<OcopCertification | null> {
     const today = vnToday(ctx.clock.now());
-    const certs = (await ctx.loaders.productDetails.load(p.id)).certifications;
+    const certs = await this.certifications(p, ctx);
     let best: OcopCertification | null = null;
     for (const c of certs) {
       if (!isInForce(certificationStatus(c, today))) continue;

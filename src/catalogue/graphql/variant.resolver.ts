@@ -23,6 +23,8 @@ import { Variant } from "../entities/variant.entity";
 import { Product } from "../entities/product.entity";
 import { Stock, StockMovementConnection, StockMovementType, StockPayload } from "./catalogue.types";
 import { connectionOf, pageWindow } from "./paging";
+import { stockOf as attachedStockOf } from "../product-details.sql";
+import { StockLevel } from "../entities/stock.entity";
 
 @InputType()
 export class SetStockInput {
@@ -90,9 +92,13 @@ export class VariantResolver {
   }
 
   @FieldResolver(() => Stock)
-  async stock(@Root() v: Variant, @Ctx() ctx: HubContext): Promise<Stock> {
-    const s = await ctx.loaders.stock.load(v.id);
-    return { ...stockOf(s?.onHand ?? 0, s?.reserved ?? 0), updatedAt: s?.updatedAt ?? v.createdAt };
+  stock(@Root() v: Variant, @Ctx() ctx: HubContext): Stock | Promise<Stock> {
+    const toStock = (s: StockLevel | null | undefined): Stock => ({
+      ...stockOf(s?.onHand ?? 0, s?.reserved ?? 0),
+      updatedAt: s?.updatedAt ?? v.createdAt,
+    });
+    const attached = attachedStockOf(v);
+    return attached ? toStock(attached) : ctx.loaders.stock.load(v.id).then(toStock);
   }
 
   @FieldResolver(() => StockMovementConnection, { description: "The stock ledger, newest first." })

@@ -32,3 +32,8 @@ export function nodesSelectAny(info: GraphQLResolveInfo, names: string[]): boole
     wanted.has(f.name.value),
   );
 }
+
+/** True when the field itself selects `name` directly (e.g. a connection's totalCount). */
+export function selects(info: GraphQLResolveInfo, name: string): boolean {
+  return fieldsAt(info, []).some((f) => f.name.value === name);
+}
