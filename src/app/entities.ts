@@ -7,6 +7,12 @@ import { StockLevel, StockMovement } from "../catalogue/entities/stock.entity";
 import { OcopCertification } from "../catalogue/entities/ocop-certification.entity";
 import { ApiKey } from "../auth/api-key.entity";
 import { Channel } from "../channels/channel.entity";
+import { Listing } from "../sync/entities/listing.entity";
+import { SyncRun } from "../sync/entities/sync-run.entity";
+import { SyncItem } from "../sync/entities/sync-item.entity";
+import { MarketplaceOrder, OrderLine, OrderStatusHistory } from "../orders/entities/order.entity";
+import { AttributeMapping, CategoryMapping } from "../channels/mapping.entity";
+import { Sync1764137100000 } from "../../migrations/1764137100000-sync";
 import { Catalogue1764136800000 } from "../../migrations/1764136800000-catalogue";
 import { CertificationStatus1764136900000 } from "../../migrations/1764136900000-certification-status";
 import { SearchTokens1764137000000 } from "../../migrations/1764137000000-search-tokens";
@@ -21,6 +27,14 @@ export const ENTITIES = [
   OcopCertification,
   ApiKey,
   Channel,
+  Listing,
+  SyncRun,
+  SyncItem,
+  MarketplaceOrder,
+  OrderLine,
+  OrderStatusHistory,
+  CategoryMapping,
+  AttributeMapping,
 ];
 
 export const MIGRATIONS = [
