@@ -15,6 +15,7 @@ import { createServices } from "./app/services";
 import { createServer } from "./app/server";
 import { ApiKeyRole } from "./auth/api-key.entity";
 import { seedIfEmpty } from "./catalogue/seed/seed.service";
+import { loadSecretBox } from "./common/crypto";
 
 type Stopper = () => Promise<void>;
 
@@ -67,7 +68,12 @@ async function main(): Promise<void> {
     if (seeded.seeded) log.info({ rows: seeded.rows }, "seeded the real OCOP products");
   }
 
-  const services = createServices(dataSource, config);
+  const box = loadSecretBox({
+    secretKey: config.secretKey,
+    dataDir: config.dataDir,
+    previous: process.env.HUB_SECRET_KEY_PREVIOUS ?? null,
+  });
+  const services = createServices(dataSource, config, { box, log });
   if (config.role === "all" || config.role === "api") {
     await printFirstAdminKey(services, config);
     const { app } = await createServer({ dataSource, services, logger: log });

@@ -27,3 +27,10 @@ export interface SyncRunJob {
   runId: string;
   requestId?: string;
 }
+
+/** How producers of work hand it to the queue (implemented on pg-boss by sync/job-queue.ts). */
+export interface JobQueue {
+  /** Queues the execution of a QUEUED sync_run. */
+  enqueueRun(runId: string, opts?: { singletonKey?: string; startAfterSeconds?: number }): Promise<void>;
+  enqueueOrderImport(job: OrderImportJob): Promise<void>;
+}

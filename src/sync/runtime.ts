@@ -48,10 +48,15 @@ export interface ChannelHandle {
 }
 
 /** Loads a channel for work; refuses channels that are not ACTIVE unless `allowInactive`. */
-export async function openChannel(rt: SyncRuntime, channelId: string, allowInactive = false): Promise<ChannelHandle> {
+export async function openChannel(
+  rt: SyncRuntime,
+  channelId: string,
+  allowInactive = false,
+): Promise<ChannelHandle> {
   const channel = await rt.ds.getRepository(Channel).findOneBy({ id: channelId });
   if (!channel) throw new ChannelUnavailableError(channelId, "MISSING");
-  if (!allowInactive && channel.status !== ChannelStatus.ACTIVE) throw new ChannelUnavailableError(channelId, channel.status);
+  if (!allowInactive && channel.status !== ChannelStatus.ACTIVE)
+    throw new ChannelUnavailableError(channelId, channel.status);
   const connector = rt.connectors[channel.marketplace];
   return {
     channel,
