@@ -16,6 +16,12 @@ import { createServer } from "./app/server";
 import { ApiKeyRole } from "./auth/api-key.entity";
 import { seedIfEmpty } from "./catalogue/seed/seed.service";
 import { loadSecretBox } from "./common/crypto";
+import { PgBossJobQueue } from "./sync/job-queue";
+import { startWorker } from "./sync/worker";
+import { SyncScheduler } from "./sync/scheduler";
+import { webhookRoutes } from "./orders/webhook.routes";
+import { staticRoutes } from "./sync/publish.service";
+import { connectDemoChannels } from "./sync/demo-channels";
 
 type Stopper = () => Promise<void>;
 
@@ -73,17 +79,41 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     previous: process.env.HUB_SECRET_KEY_PREVIOUS ?? null,
   });
-  const services = createServices(dataSource, config, { box, log });
+  // Every role but `sandbox` uses the queue: the API enqueues work, workers also take it.
+  const queue = new PgBossJobQueue({ connectionString: url, log, instanceName: config.role });
+  await queue.start();
+  stoppers.push(() => queue.stop());
+  const services = createServices(dataSource, config, { box, log, queue });
+  if (config.role === "all" || config.role === "worker") {
+    const worker = await startWorker(services.sync, queue, { connectionString: url });
+    stoppers.push(() => worker.stop());
+    const scheduler = new SyncScheduler(services.sync, queue);
+    await scheduler.start();
+    stoppers.push(() => scheduler.stop());
+    log.info({ role: config.role }, "sync worker and schedules running");
+  }
   if (config.role === "all" || config.role === "api") {
     await printFirstAdminKey(services, config);
-    const { app } = await createServer({ dataSource, services, logger: log });
+    const { app } = await createServer({
+      dataSource,
+      services,
+      logger: log,
+      routes: [webhookRoutes({ rt: services.sync, queue: () => queue }), staticRoutes],
+    });
     await app.listen({ port: config.port, host: config.host });
     stoppers.push(() => app.close());
     const where = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${config.port}/graphql`;
     log.info({ url: where }, "GraphQL API ready");
     console.log(`\n  ocop-hub is up: ${where}\n`);
   }
-  if (config.role === "all") await startSandboxes(config, log, stoppers);
+  if (config.role === "all") {
+    const started = await startSandboxes(config, log, stoppers);
+    // Zero-config demo: one sandbox shop per marketplace for the biggest seeded producer (once).
+    const hubUrl = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${config.port}`;
+    await connectDemoChannels(services.sync, started.sandboxes, queue, { hubUrl }).catch((err) =>
+      log.error({ err }, "demo channels could not be connected"),
+    );
+  }
 }
 
 /** On the very first start there is no key at all: issue an admin key, print it once, keep a local copy. */
@@ -100,10 +130,15 @@ async function printFirstAdminKey(
   console.log(`    Authorization: Bearer ${key}\n`);
 }
 
-async function startSandboxes(config: HubConfig, log: Logger, stoppers: Stopper[]): Promise<void> {
+async function startSandboxes(
+  config: HubConfig,
+  log: Logger,
+  stoppers: Stopper[],
+): Promise<import("./sandbox/standalone").StartedSandboxes> {
   const { startAllSandboxes } = require("./sandbox/standalone") as typeof import("./sandbox/standalone");
   const started = await startAllSandboxes(config.sandboxPort, log);
   stoppers.push(() => started.close());
+  return started;
 }
 
 main().catch((err) => {

@@ -13,9 +13,15 @@ import { SyncItem } from "../sync/entities/sync-item.entity";
 import { MarketplaceOrder, OrderLine, OrderStatusHistory } from "../orders/entities/order.entity";
 import { AttributeMapping, CategoryMapping } from "../channels/mapping.entity";
 import { Sync1764137100000 } from "../../migrations/1764137100000-sync";
+import { OutboxRetry1764137200000 } from "../../migrations/1764137200000-outbox-retry";
+import { OrderIndexes1764137300001 } from "../../migrations/1764137300001-order-indexes";
+import { ChannelAuth1764137400000 } from "../../migrations/1764137400000-channel-auth";
+import { SyncTicks1764137500000 } from "../../migrations/1764137500000-sync-ticks";
 import { Catalogue1764136800000 } from "../../migrations/1764136800000-catalogue";
 import { CertificationStatus1764136900000 } from "../../migrations/1764136900000-certification-status";
 import { SearchTokens1764137000000 } from "../../migrations/1764137000000-search-tokens";
+import { Accounts1764137600001 } from "../../migrations/1764137600001-accounts";
+import { AuditLog1764137600002 } from "../../migrations/1764137600002-audit-log";
 
 export const ENTITIES = [
   Organization,
@@ -41,4 +47,11 @@ export const MIGRATIONS = [
   Catalogue1764136800000,
   CertificationStatus1764136900000,
   SearchTokens1764137000000,
+  Sync1764137100000,
+  OutboxRetry1764137200000,
+  OrderIndexes1764137300001,
+  ChannelAuth1764137400000,
+  SyncTicks1764137500000,
+  Accounts1764137600001,
+  AuditLog1764137600002,
 ];

@@ -3,7 +3,7 @@ import { Arg, Authorized, Ctx, ID, Query, Resolver } from "type-graphql";
 import type { HubContext } from "./context";
 import { fromGlobalId } from "../common/graphql/global-id";
 import { Node } from "../common/graphql/node.type";
-import { canSeeProducer } from "../auth/viewer";
+import { canSeeOrganization, canSeeProducer } from "../auth/viewer";
 
 @Resolver()
 export class NodeResolver {
@@ -33,7 +33,7 @@ export class NodeResolver {
         return c && p && canSeeProducer(v, p.producerId) ? c : null;
       }
       case "Organization":
-        return v.producerId ? null : L.organization.load(g.id);
+        return canSeeOrganization(v, g.id) ? L.organization.load(g.id) : null;
       default:
         return null;
     }

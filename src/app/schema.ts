@@ -11,6 +11,11 @@ import { VariantResolver } from "../catalogue/graphql/variant.resolver";
 import { CertificationResolver } from "../catalogue/graphql/certification.resolver";
 import { StatsResolver } from "../catalogue/graphql/stats.resolver";
 import { ImportResolver } from "../catalogue/graphql/import.resolver";
+import { ChannelResolver } from "../channels/graphql/channel.resolver";
+import { AccountResolver } from "../auth/graphql/account.resolver";
+import { AuditResolver } from "../audit/audit.resolver";
+import { SyncRunResolver } from "../sync/graphql/sync-run.resolver";
+import { OrderLineResolver, OrderResolver } from "../orders/graphql/order.resolver";
 
 export const RESOLVERS = [
   NodeResolver,
@@ -20,6 +25,12 @@ export const RESOLVERS = [
   CertificationResolver,
   StatsResolver,
   ImportResolver,
+  ChannelResolver,
+  AccountResolver,
+  AuditResolver,
+  SyncRunResolver,
+  OrderResolver,
+  OrderLineResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

@@ -15,12 +15,22 @@ import { GraphQLError, GraphQLFormattedError } from "graphql";
 import type { DataSource } from "typeorm";
 import { AuthenticationError, AuthorizationError } from "type-graphql";
 import { buildHubSchema } from "./schema";
+import { authenticateBearer } from "../auth/authenticate";
+import { auditPlugin } from "../audit/audit.plugin";
 import type { HubContext } from "./context";
 import type { HubServices } from "./services";
 import { createCatalogueLoaders } from "../catalogue/catalogue.loaders";
 import { localeFrom } from "../common/i18n";
 import { ForbiddenError, UserErrors, renderUserError } from "../common/errors";
 import type { Logger } from "../common/logger";
+import {
+  LimitOptions,
+  installHttpLimits,
+  limitErrorExtensions,
+  limitValidationRules,
+  limitsPlugin,
+  resolveLimits,
+} from "./limits/limits";
 
 export interface ServerOptions {
   dataSource: DataSource;
@@ -30,6 +40,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Extra routes mounted by other modules (webhooks, metrics). */
   routes?: Array<(app: FastifyInstance) => void | Promise<void>>;
+  /** Depth, alias, cost and rate limits; defaults in src/app/limits/limits.ts. */
+  limits?: Partial<LimitOptions>;
 }
 
 const PASS_THROUGH_CODES = new Set([
@@ -76,6 +88,15 @@ export function maskError(
       extensions: { code: "BAD_USER_INPUT", field: vi.field, reason: vi.code },
     };
   }
+  const limit = limitErrorExtensions(original);
+  if (limit) {
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: limit,
+    };
+  }
   const code = formatted.extensions?.code as string | undefined;
   if (code && PASS_THROUGH_CODES.has(code)) {
     return {
@@ -97,18 +118,23 @@ export async function createServer(
   opts: ServerOptions,
 ): Promise<{ app: FastifyInstance; apollo: ApolloServer<HubContext> }> {
   const { dataSource, services, logger } = opts;
+  const bodyLimit = opts.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
     logger: false,
-    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    bodyLimit,
     genReqId: (req) =>
       (req.headers["x-request-id"] as string | undefined)?.slice(0, 64) ?? crypto.randomUUID(),
     trustProxy: false,
   });
   const production = services.config.mode === "production";
+  const limits = resolveLimits(services.config.mode, opts.limits);
+  installHttpLimits(app, bodyLimit);
   // No HTTP cache hints are used; disabling the plugin also spares a wrapper around every field resolver.
   const plugins: ApolloServerPlugin<HubContext>[] = [
     fastifyApolloDrainPlugin(app),
     ApolloServerPluginCacheControlDisabled(),
+    limitsPlugin(limits, services.config.maxPageSize),
+    auditPlugin(logger),
   ];
   if (production) plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<HubContext>({
@@ -117,6 +143,8 @@ export async function createServer(
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => maskError(formatted, error, logger),
     plugins,
+    validationRules: limitValidationRules(limits),
+    parseOptions: { maxTokens: limits.maxTokens },
     // CSRF prevention stays on (Apollo's default): simple cross-site requests are refused.
     csrfPrevention: true,
   });
@@ -138,7 +166,7 @@ export async function createServer(
     context: async (request): Promise<HubContext> => {
       const header = request.headers.authorization;
       const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : null;
-      const viewer = token ? await services.apiKeys.authenticate(token) : null;
+      const viewer = token ? await authenticateBearer(services, token) : null;
       if (token && !viewer) {
         throw new GraphQLError("Khóa API không hợp lệ hoặc đã bị thu hồi. / Invalid or revoked API key.", {
           extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },

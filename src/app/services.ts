@@ -3,6 +3,9 @@ import type { DataSource } from "typeorm";
 import type { HubConfig } from "../common/config";
 import { Clock, systemClock } from "../common/time";
 import { ApiKeyService } from "../auth/api-key.service";
+import { SessionService } from "../auth/session.service";
+import { AccountService } from "../auth/account.service";
+import { AuditService } from "../audit/audit.service";
 import { CatalogueService } from "../catalogue/catalogue.service";
 import { CatalogueQuery } from "../catalogue/catalogue.query";
 import crypto from "node:crypto";
@@ -15,6 +18,11 @@ export interface HubServices {
   config: Pick<HubConfig, "maxPageSize" | "mode">;
   clock: Clock;
   apiKeys: ApiKeyService;
+  /** Logins, token refresh and revocation; access tokens to viewers. */
+  sessions: SessionService;
+  /** Users, memberships, key issuing. */
+  accounts: AccountService;
+  audit: AuditService;
   catalogue: CatalogueService;
   query: CatalogueQuery;
   /** Database, credentials box, connectors: what sync code needs to reach marketplaces. */
@@ -39,10 +47,15 @@ export function createServices(
   const o: ServiceOptions = "now" in opts ? { clock: opts as Clock } : (opts as ServiceOptions);
   const clock = o.clock ?? systemClock;
   const box = o.box ?? new SecretBox([crypto.randomBytes(32)]);
+  const apiKeys = new ApiKeyService(ds);
+  const sessions = new SessionService(ds, clock);
   return {
     config,
     clock,
-    apiKeys: new ApiKeyService(ds),
+    apiKeys,
+    sessions,
+    accounts: new AccountService(ds, sessions, apiKeys),
+    audit: new AuditService(ds),
     catalogue: new CatalogueService(ds, clock),
     query: new CatalogueQuery(ds, clock),
     sync: createSyncRuntime({ ds, box, clock, log: o.log ?? logger }),

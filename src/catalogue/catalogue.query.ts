@@ -3,7 +3,7 @@
  * statistics a provincial office reports. Every read is confined to what the caller may see.
  */
 import { DataSource } from "typeorm";
-import { Viewer, producerScope } from "../auth/viewer";
+import { Viewer, producerFilter } from "../auth/viewer";
 import { UserErrors } from "../common/errors";
 import { idOf } from "../common/graphql/global-id";
 import { PageWindow } from "../common/graphql/relay";
@@ -98,8 +98,8 @@ export class CatalogueQuery {
     const f = filter ?? {};
     const q = new Sql();
     const joins: string[] = [];
-    const scope = producerScope(viewer);
-    if (scope) q.where.push(`p.producer_id = ${q.p(scope)}`);
+    const scope = producerFilter(viewer);
+    if (scope) q.where.push(`p.producer_id = ANY(${q.p(scope)}::uuid[])`);
     if (f.producerId) {
       const id = idOf("Producer", f.producerId);
       if (!id)
@@ -185,8 +185,8 @@ export class CatalogueQuery {
   ): Promise<Page<Producer>> {
     const f = filter ?? {};
     const q = new Sql();
-    const scope = producerScope(viewer);
-    if (scope) q.where.push(`pr.id = ${q.p(scope)}`);
+    const scope = producerFilter(viewer);
+    if (scope) q.where.push(`pr.id = ANY(${q.p(scope)}::uuid[])`);
     if (f.provinceCode) q.where.push(`pr.province_code = ${q.p(f.provinceCode)}`);
     if (f.type) q.where.push(`pr.type = ${q.p(f.type)}`);
     if (f.search) {
@@ -211,8 +211,8 @@ export class CatalogueQuery {
     const q = new Sql();
     const today = q.p(this.today());
     q.where.push(`p.status = 'ACTIVE'`);
-    const scope = producerScope(viewer);
-    if (scope) q.where.push(`p.producer_id = ${q.p(scope)}`);
+    const scope = producerFilter(viewer);
+    if (scope) q.where.push(`p.producer_id = ANY(${q.p(scope)}::uuid[])`);
     if (f.producerId) q.where.push(`p.producer_id = ${q.p(idOf("Producer", f.producerId))}`);
     if (f.organizationId) q.where.push(`pr.organization_id = ${q.p(idOf("Organization", f.organizationId))}`);
     if (f.provinceCode) q.where.push(`pr.province_code = ${q.p(f.provinceCode)}`);

@@ -9,7 +9,7 @@ import { cleanName, nfc, searchKey, slugify } from "../common/text";
 import { validateInput } from "../common/validation";
 import { Clock, vnToday } from "../common/time";
 import { idOf } from "../common/graphql/global-id";
-import { Viewer, assertAdmin, assertCanWriteProducer, canWriteCatalogue } from "../auth/viewer";
+import { Viewer, assertAdmin, assertCanWriteProducer, canSeeProducer, canWriteCatalogue } from "../auth/viewer";
 import { ForbiddenError } from "../common/errors";
 import { Producer } from "./entities/producer.entity";
 import { Product, ProductStatus } from "./entities/product.entity";
@@ -349,8 +349,7 @@ export class CatalogueService {
     if (!product) throw notFound(field, "sản phẩm / product", globalId);
     if (!canWriteCatalogue(viewer)) throw new ForbiddenError();
     // A producer key must not learn that another producer's product exists.
-    if (viewer.producerId && viewer.producerId !== product.producerId)
-      throw notFound(field, "sản phẩm / product", globalId);
+    if (!canSeeProducer(viewer, product.producerId)) throw notFound(field, "sản phẩm / product", globalId);
     assertCanWriteProducer(viewer, product.producerId);
     return product;
   }
@@ -358,7 +357,7 @@ export class CatalogueService {
   private async lockVariant(m: EntityManager, viewer: Viewer, globalId: string): Promise<Variant> {
     const id = idOf("Variant", globalId);
     const variant = id ? await m.getRepository(Variant).findOneBy({ id }) : null;
-    if (!variant || (viewer.producerId && viewer.producerId !== variant.producerId)) {
+    if (!variant || !canSeeProducer(viewer, variant.producerId)) {
       throw notFound("variantId", "biến thể / variant", globalId);
     }
     assertCanWriteProducer(viewer, variant.producerId);

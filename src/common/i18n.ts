@@ -108,6 +108,56 @@ export const MESSAGES = {
     vi: (p) => `"${p.label}" cần ít nhất một phần tử.`,
     en: (p) => `"${p.label}" needs at least one item.`,
   },
+  INVALID_CREDENTIALS: {
+    vi: () => `Email hoặc mật khẩu không đúng.`,
+    en: () => `Wrong email or password.`,
+  },
+  INVALID_REFRESH_TOKEN: {
+    vi: () => `Phiên đăng nhập đã hết hạn hoặc bị thu hồi; hãy đăng nhập lại.`,
+    en: () => `The session has expired or was revoked; please log in again.`,
+  },
+  SCOPES_NOT_HELD: {
+    vi: () => `Không thể cấp quyền mà bạn không có ở phạm vi này.`,
+    en: () => `You cannot grant scopes you do not hold there yourself.`,
+  },
+  MEMBERSHIP_TARGET: {
+    vi: (p) =>
+      `Vai trò ${p.role ?? ""} cần đúng đối tượng: ORG_ADMIN gắn với tổ chức, PRODUCER_OWNER/PRODUCER_STAFF gắn với chủ thể, PLATFORM_ADMIN/OPS không gắn với đối tượng nào; chỉ chọn một.`,
+    en: (p) =>
+      `Role ${p.role ?? ""} needs the right target: ORG_ADMIN an organization, PRODUCER_OWNER/PRODUCER_STAFF a producer, PLATFORM_ADMIN/OPS none; give at most one.`,
+  },
+  CHANNEL_STATE: {
+    vi: (p) => `Kênh đang ở trạng thái ${p.status}; không thể ${p.action}.`,
+    en: (p) => `The channel is ${p.status}; it cannot ${p.action}.`,
+  },
+  APP_CREDENTIALS_MISSING: {
+    vi: (p) => `Thiếu khóa ứng dụng ${p.marketplace}: truyền appKey/appSecret hoặc đặt ${p.env}.`,
+    en: (p) => `No ${p.marketplace} app credentials: pass appKey/appSecret or set ${p.env}.`,
+  },
+  AUTH_STATE_INVALID: {
+    vi: () => `Yêu cầu ủy quyền không tồn tại, đã dùng hoặc đã hết hạn; hãy tạo liên kết ủy quyền mới.`,
+    en: () => `The authorization request is unknown, used or expired; create a new authorization link.`,
+  },
+  MARKETPLACE_REFUSED: {
+    vi: (p) => `Sàn từ chối yêu cầu (${p.reason}).`,
+    en: (p) => `The marketplace refused the request (${p.reason}).`,
+  },
+  INVALID_CRON: {
+    vi: (p) => `Lịch "${p.value}" không phải biểu thức cron hợp lệ (5 hoặc 6 trường, giờ Việt Nam).`,
+    en: (p) => `"${p.value}" is not a valid cron expression (5 or 6 fields, Vietnam time).`,
+  },
+  QUEUE_UNAVAILABLE: {
+    vi: () => `Hàng đợi công việc chưa chạy trên máy chủ này; hãy thử lại sau hoặc báo cho bộ phận vận hành.`,
+    en: () => `The job queue is not running on this server; try again later or tell the operations team.`,
+  },
+  DRY_RUN_UNSUPPORTED: {
+    vi: (p) => `Không chạy thử được loại đồng bộ ${p.kind}: nó cần gọi sàn để biết sẽ làm gì.`,
+    en: (p) => `A ${p.kind} sync cannot be dry-run: it has to call the marketplace to know what it would do.`,
+  },
+  NOTHING_TO_RETRY: {
+    vi: () => `Không có mục lỗi nào để thử lại trong lượt đồng bộ này.`,
+    en: () => `This sync run has no failed items to retry.`,
+  },
 } satisfies Record<string, { vi: Render; en: Render }>;
 
 export type MessageCode = keyof typeof MESSAGES;

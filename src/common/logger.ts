@@ -27,13 +27,18 @@ export const REDACTED_KEYS = [
 
 const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);
 
-export function createLogger(level: string = process.env.LOG_LEVEL ?? "info") {
-  return pino({
+/** `destination` defaults to stdout; tests pass a stream they read back (planted-secret scan). */
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? "info",
+  destination?: pino.DestinationStream,
+) {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: "ocop-hub" },
     redact: { paths, censor: "[REDACTED]" },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type Logger = pino.Logger;

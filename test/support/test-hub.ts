@@ -5,6 +5,9 @@ import { createServer } from "../../src/app/server";
 import { ApiKeyRole } from "../../src/auth/api-key.entity";
 import { createLogger } from "../../src/common/logger";
 import { Clock, systemClock } from "../../src/common/time";
+import type { FastifyInstance } from "fastify";
+import type { LimitOptions } from "../../src/app/limits/limits";
+import type { HubConfig } from "../../src/common/config";
 
 export interface GqlResult<T = any> {
   status: number;
@@ -24,20 +27,54 @@ export interface TestHub {
     opts?: { key?: string | null; lang?: string },
   ): Promise<GqlResult<T>>;
   issueKey(role: ApiKeyRole, producerId?: string | null): Promise<string>;
+  /** With `capture: true`: every log line the hub wrote and every response body it sent, in order. */
+  captured: { logs: string[]; responses: string[] };
   close(): Promise<void>;
 }
 
-export async function startTestHub(
-  opts: { clock?: Clock; onQuery?: (sql: string) => void } = {},
-): Promise<TestHub> {
+export interface TestHubOptions {
+  clock?: Clock;
+  onQuery?: (sql: string) => void;
+  /** Server mode (default "test": no rate limit; "production" turns introspection off). */
+  mode?: HubConfig["mode"];
+  limits?: Partial<LimitOptions>;
+  /** Keep log lines (at `logLevel`, default debug) and response bodies in `captured`. */
+  capture?: boolean;
+  logLevel?: string;
+  /** More routes to mount, built from the hub's services (e.g. webhook routes with a test queue). */
+  routes?: (services: HubServices) => Array<(app: FastifyInstance) => void | Promise<void>>;
+}
+
+export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> {
   const db = await createTestDatabase({ onQuery: opts.onQuery });
-  const logger = createLogger(process.env.TEST_HUB_LOG ?? "silent");
+  const captured: TestHub["captured"] = { logs: [], responses: [] };
+  const logger = opts.capture
+    ? createLogger(opts.logLevel ?? "debug", { write: (line: string) => void captured.logs.push(line) })
+    : createLogger(process.env.TEST_HUB_LOG ?? "silent");
   const services = createServices(
     db.dataSource,
-    { maxPageSize: 100, mode: "test" },
-    opts.clock ?? systemClock,
+    { maxPageSize: 100, mode: opts.mode ?? "test" },
+    opts.capture ? { clock: opts.clock ?? systemClock, log: logger } : (opts.clock ?? systemClock),
   );
-  const { app } = await createServer({ dataSource: db.dataSource, services, logger });
+  const routes = opts.capture
+    ? [
+        (app: FastifyInstance) => {
+          app.addHook("onSend", async (_req, _reply, payload) => {
+            if (typeof payload === "string" || Buffer.isBuffer(payload))
+              captured.responses.push(String(payload));
+            return payload;
+          });
+        },
+      ]
+    : [];
+  routes.push(...(opts.routes?.(services) ?? []));
+  const { app } = await createServer({
+    dataSource: db.dataSource,
+    services,
+    logger,
+    limits: opts.limits,
+    routes,
+  });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
@@ -48,6 +85,7 @@ export async function startTestHub(
     url,
     services,
     adminKey,
+    captured,
     async gql(query, variables, o = {}) {
       const key = o.key === undefined ? adminKey : o.key;
       const res = await fetch(url, {

@@ -11,7 +11,9 @@ export type NodeType =
   | "Variant"
   | "OcopCertification"
   | "Channel"
-  | "ApiKey";
+  | "ApiKey"
+  | "User"
+  | "Order";
 
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`, "utf8").toString("base64url");

@@ -1,0 +1,190 @@
+/**
+ * Marketplace webhooks: `POST /webhooks/<marketplace>/<channelId>`. The body is kept as the exact bytes
+ * received (signatures are computed over them), verified by the marketplace's connector, stored in
+ * webhook_event with a unique (channel, event key) so a redelivery is acknowledged but does no work,
+ * and the new order events are handed to the job queue as ONE order-import job. The request never
+ * calls the marketplace: it answers 2xx as soon as the events are durable.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ChannelStatus } from "../channels/channel.entity";
+import type { AppCredentials, MarketplaceCode, WebhookEvent } from "../channels/connectors/connector";
+import { PgCredentialStore } from "../channels/credential-store";
+import type { JobQueue } from "../sync/jobs";
+import type { SyncRuntime } from "../sync/runtime";
+
+export interface WebhookDeps {
+  rt: SyncRuntime;
+  queue: () => JobQueue | null;
+  /**
+   * Public origin the marketplaces call (e.g. "https://hub.example.vn"), for marketplaces that sign
+   * the URL (Shopee). Default: the request's own protocol and Host header.
+   */
+  publicOrigin?: string;
+  /** Largest webhook body accepted, bytes (default 256 KiB). */
+  bodyLimit?: number;
+}
+
+/** Per-process counters, by marketplace, for the metrics endpoint and tests. */
+export interface WebhookCounters {
+  received: number;
+  /** Bad or missing signature (401). */
+  rejected: number;
+  /** Unknown channel, wrong marketplace, disconnected (404) or unreadable body (400). */
+  refused: number;
+  /** Events stored for the first time. */
+  stored: number;
+  /** Events already stored (redeliveries). */
+  duplicates: number;
+  /** Order-import jobs queued. */
+  jobs: number;
+}
+
+const counters = new Map<string, WebhookCounters>();
+
+export function webhookCounters(): Record<string, WebhookCounters> {
+  return Object.fromEntries([...counters].map(([k, v]) => [k, { ...v }]));
+}
+
+function count(marketplace: string, key: keyof WebhookCounters, n = 1): void {
+  let c = counters.get(marketplace);
+  if (!c) {
+    c = { received: 0, rejected: 0, refused: 0, stored: 0, duplicates: 0, jobs: 0 };
+    counters.set(marketplace, c);
+  }
+  c[key] += n;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ORDER_KINDS = new Set<WebhookEvent["kind"]>(["order.created", "order.status"]);
+
+interface ChannelRow {
+  id: string;
+  marketplace: MarketplaceCode;
+  shop_id: string | null;
+  status: ChannelStatus;
+  credentials_version: number;
+}
+
+export function webhookRoutes(deps: WebhookDeps): (app: FastifyInstance) => Promise<void> {
+  const { rt } = deps;
+  // App credentials are decrypted once per credentials version, not on every push.
+  const apps = new Map<string, { version: number; app: AppCredentials }>();
+
+  async function appOf(ch: ChannelRow): Promise<AppCredentials> {
+    const hit = apps.get(ch.id);
+    if (hit && hit.version === ch.credentials_version) return hit.app;
+    const creds = await new PgCredentialStore(rt.ds, rt.box, ch.id).load();
+    const app = { appKey: creds.appKey, appSecret: creds.appSecret };
+    apps.set(ch.id, { version: ch.credentials_version, app });
+    return app;
+  }
+
+  async function handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const { marketplace, channelId } = req.params as { marketplace: string; channelId: string };
+    const connector = Object.hasOwn(rt.connectors, marketplace)
+      ? rt.connectors[marketplace as MarketplaceCode]
+      : undefined;
+    const label = connector ? marketplace : "unknown";
+    count(label, "received");
+    if (!connector?.verifyWebhook || !connector.parseWebhook || !UUID_RE.test(channelId)) {
+      count(label, "refused");
+      return void reply.code(404).send({ error: "unknown webhook endpoint" });
+    }
+    const [ch]: ChannelRow[] = await rt.ds.query(
+      `SELECT id, marketplace, shop_id, status, credentials_version FROM channel WHERE id = $1`,
+      [channelId],
+    );
+    if (!ch || ch.marketplace !== marketplace || ch.status === ChannelStatus.DISCONNECTED) {
+      count(label, "refused");
+      return void reply.code(404).send({ error: "unknown webhook endpoint" });
+    }
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const request = {
+      rawBody,
+      headers: flatHeaders(req.headers),
+      url: `${deps.publicOrigin ?? `${req.protocol}://${req.headers.host ?? req.hostname}`}${req.url}`,
+    };
+    let valid = false;
+    try {
+      valid = connector.verifyWebhook(request, await appOf(ch));
+    } catch (e) {
+      rt.log.warn({ err: e, channelId, marketplace }, "webhook verification could not run");
+    }
+    if (!valid) {
+      count(label, "rejected");
+      rt.log.warn({ channelId, marketplace, bytes: rawBody.length }, "webhook signature rejected");
+      return void reply.code(401).send({ error: "invalid signature" });
+    }
+    let events: WebhookEvent[];
+    try {
+      events = connector.parseWebhook(request);
+    } catch (e) {
+      count(label, "refused");
+      rt.log.warn({ err: e, channelId, marketplace }, "webhook body could not be parsed");
+      return void reply.code(400).send({ error: "unreadable body" });
+    }
+    // A push for another shop signed with the same app key is not this channel's business.
+    const mine = events.filter((e) => !e.shopId || !ch.shop_id || e.shopId === ch.shop_id);
+    if (mine.length === 0) return void reply.code(200).send();
+
+    const inserted: Array<{ id: string; kind: string; external_order_id: string | null }> = await rt.ds.query(
+      `INSERT INTO webhook_event (channel_id, event_key, kind, external_order_id, payload)
+       SELECT $1, t.* FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[]) AS t
+       ON CONFLICT (channel_id, event_key) DO NOTHING
+       RETURNING id::text, kind, external_order_id`,
+      [
+        ch.id,
+        mine.map((e) => e.eventKey),
+        mine.map((e) => e.kind),
+        mine.map((e) => e.externalOrderId ?? null),
+        mine.map((e) => JSON.stringify(e.raw ?? null)),
+      ],
+    );
+    count(label, "stored", inserted.length);
+    count(label, "duplicates", mine.length - inserted.length);
+    const orderEvents = inserted.filter(
+      (e) => ORDER_KINDS.has(e.kind as WebhookEvent["kind"]) && e.external_order_id,
+    );
+    if (orderEvents.length > 0) {
+      const queue = deps.queue();
+      try {
+        if (!queue) throw new Error("no job queue in this process");
+        await queue.enqueueOrderImport({
+          channelId: ch.id,
+          externalOrderIds: [...new Set(orderEvents.map((e) => e.external_order_id!))],
+          source: "WEBHOOK",
+          webhookEventIds: orderEvents.map((e) => e.id),
+          requestId: String(req.id),
+        });
+        count(label, "jobs");
+      } catch (e) {
+        // Forget the events so the marketplace's retry is not taken for a duplicate and lost.
+        await rt.ds.query(`DELETE FROM webhook_event WHERE id = ANY($1::bigint[])`, [
+          inserted.map((x) => x.id),
+        ]);
+        rt.log.error({ err: e, channelId, marketplace }, "webhook accepted but could not be queued");
+        return void reply.code(503).send({ error: "try again later" });
+      }
+    }
+    return void reply.code(200).send();
+  }
+
+  return async (app: FastifyInstance) => {
+    await app.register(async (scope) => {
+      // Only inside this scope: every body stays a Buffer, whatever its content type.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser(
+        "*",
+        { parseAs: "buffer", bodyLimit: deps.bodyLimit ?? 256 * 1024 },
+        (_req, body, done) => done(null, body),
+      );
+      scope.post("/webhooks/:marketplace/:channelId", handle);
+    });
+  };
+}
+
+function flatHeaders(h: FastifyRequest["headers"]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  return out;
+}

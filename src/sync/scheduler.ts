@@ -1,0 +1,134 @@
+/**
+ * Per-channel schedules: node-cron tasks (Asia/Ho_Chi_Minh) for every ACTIVE channel and every
+ * kind in its settings' schedules. Every worker process runs the same tasks; a tick creates its
+ * sync_run with a tick key (`<kind>:<channelId>:<tick ISO>`) under a unique index, so whichever
+ * process inserts first owns the tick and enqueues it, and the others do nothing. node-cron's
+ * noOverlap only holds inside one process; the database is what makes N processes tick once.
+ *
+ * Schedules follow channel changes by polling (settings, status), so pausing a channel, a failed
+ * authorization (NEEDS_REAUTH) or a new cron takes effect within one poll.
+ */
+import cron, { type ScheduledTask } from "node-cron";
+import type { Logger } from "../common/logger";
+import { settingsOf, ScheduleKind } from "../channels/channel-settings";
+import { VN_TIME_ZONE } from "../common/time";
+import type { JobQueue } from "./jobs";
+import type { SyncRuntime } from "./runtime";
+
+export interface SchedulerOptions {
+  /** How often channels are re-read for schedule changes, ms. Default 30,000. */
+  pollMs?: number;
+  log?: Logger;
+}
+
+interface Task {
+  expr: string;
+  task: ScheduledTask;
+}
+
+/** The key that makes one tick one run: seconds precision for 6-field crons, minutes otherwise. */
+export function tickKey(kind: ScheduleKind, channelId: string, expr: string, at: Date): string {
+  const unitMs = expr.trim().split(/\s+/).length >= 6 ? 1_000 : 60_000;
+  const tick = new Date(Math.floor(at.getTime() / unitMs) * unitMs);
+  return `${kind}:${channelId}:${tick.toISOString()}`;
+}
+
+export class SyncScheduler {
+  private readonly tasks = new Map<string, Task>();
+  private pollTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly log: Logger;
+  /** Ticks this process created a run for (the others were taken by another process or skipped). */
+  ticksOwned = 0;
+
+  constructor(
+    private readonly rt: SyncRuntime,
+    private readonly queue: JobQueue,
+    private readonly o: SchedulerOptions = {},
+  ) {
+    this.log = o.log ?? rt.log;
+  }
+
+  async start(): Promise<void> {
+    await this.reload();
+    const poll = () => {
+      this.pollTimer = setTimeout(async () => {
+        await this.reload().catch((err) => this.log.error({ err }, "schedule reload failed"));
+        if (!this.stopped) poll();
+      }, this.o.pollMs ?? 30_000);
+    };
+    poll();
+  }
+
+  /** Brings the running tasks in line with ACTIVE channels' schedules. */
+  async reload(): Promise<void> {
+    const rows: Array<{ id: string; settings: Record<string, unknown> }> = await this.rt.ds.query(
+      `SELECT id, settings FROM channel WHERE status = 'ACTIVE'`,
+    );
+    const wanted = new Map<string, { channelId: string; kind: ScheduleKind; expr: string }>();
+    for (const r of rows) {
+      const schedules = settingsOf(r.settings).schedules;
+      for (const [kind, expr] of Object.entries(schedules) as Array<[ScheduleKind, string | undefined]>) {
+        if (!expr) continue;
+        if (!cron.validate(expr)) {
+          this.log.warn({ channelId: r.id, kind, expr }, "invalid cron expression; not scheduled");
+          continue;
+        }
+        wanted.set(`${r.id}:${kind}`, { channelId: r.id, kind, expr });
+      }
+    }
+    for (const [key, t] of this.tasks) {
+      if (wanted.get(key)?.expr === t.expr) continue;
+      await t.task.destroy();
+      this.tasks.delete(key);
+    }
+    if (this.stopped) return;
+    for (const [key, w] of wanted) {
+      if (this.tasks.has(key)) continue;
+      const task = cron.schedule(
+        w.expr,
+        (ctx) =>
+          this.tick(w.channelId, w.kind, w.expr, ctx.date).catch((err) =>
+            this.log.error({ err, channelId: w.channelId, kind: w.kind }, "scheduled tick failed"),
+          ),
+        { timezone: VN_TIME_ZONE, noOverlap: true, name: `sync:${key}` },
+      );
+      this.tasks.set(key, { expr: w.expr, task });
+    }
+  }
+
+  /**
+   * One tick: creates the run unless another process already did (tick key) or the channel still
+   * has a run of this kind waiting to start (no pile-up behind a slow marketplace), then enqueues it.
+   * Returns the run id when this process owns the tick.
+   */
+  async tick(channelId: string, kind: ScheduleKind, expr: string, at: Date): Promise<string | null> {
+    const key = tickKey(kind, channelId, expr, at);
+    const rows: Array<{ id: string }> = await this.rt.ds.query(
+      `INSERT INTO sync_run (channel_id, kind, trigger, status, details)
+       SELECT $1, $2, 'SCHEDULE', 'QUEUED', jsonb_build_object('tickKey', $3::text, 'cron', $4::text)
+        WHERE EXISTS (SELECT 1 FROM channel WHERE id = $1 AND status = 'ACTIVE')
+          AND NOT EXISTS (SELECT 1 FROM sync_run WHERE channel_id = $1 AND kind = $2 AND status = 'QUEUED'
+                          AND queued_at > now() - interval '1 hour')
+       ON CONFLICT ((details->>'tickKey')) WHERE details ? 'tickKey' DO NOTHING
+       RETURNING id`,
+      [channelId, kind, key, expr],
+    );
+    if (rows.length === 0) return null;
+    this.ticksOwned++;
+    await this.queue.enqueueRun(rows[0].id, { singletonKey: key });
+    return rows[0].id;
+  }
+
+  /** Scheduled task keys (`<channelId>:<kind>`), for tests and ops. */
+  scheduled(): string[] {
+    return [...this.tasks.keys()].sort();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    for (const t of this.tasks.values()) await t.task.destroy();
+    this.tasks.clear();
+  }
+}
