@@ -108,7 +108,6 @@ async function main(): Promise<void> {
       channels.push({ code, channelId: ch.id, shopId });
     }
 
-    console.error("setup done");
     const dispatcher = new OutboxDispatcher(rt);
     const listener = new OutboxListener(rt, (c, k, t) => dispatcher.dispatch(c, k, t), {
       connectionString: db.url,
@@ -132,7 +131,6 @@ async function main(): Promise<void> {
     };
     await Promise.all([writer(), writer(), writer(), writer()]);
     const writeMs = Date.now() - t0;
-    console.error("writes done", writeMs);
     const final = start - CHANGES;
 
     // Wait until every marketplace shows the final value and nothing is dirty.

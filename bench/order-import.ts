@@ -69,7 +69,10 @@ async function main(): Promise<void> {
     const shop = sandbox.createShop();
     for (let s = 1; s <= SKUS; s++) {
       const sku = `SKU-${String(s).padStart(4, "0")}`;
-      sandbox.seedListing(shop.shopId, { title: `Trà ${sku}`, variants: [{ sku, priceVnd: 50000, stock: 10_000_000 }] });
+      sandbox.seedListing(shop.shopId, {
+        title: `Trà ${sku}`,
+        variants: [{ sku, priceVnd: 50000, stock: 10_000_000 }],
+      });
     }
     const t0 = Date.now() - 2 * 24 * 3600_000;
     let lineCount = 0;
@@ -154,8 +157,17 @@ async function main(): Promise<void> {
       await ds.transaction(async (m) => {
         const ov: unknown[] = [];
         const oph = p.map((o, i) => {
-          ov.push(orderIds[i], channels[0], o.externalOrderId, o.status, o.remoteStatus, o.buyerName, o.totalVnd,
-            new Date(o.createdAt), new Date(o.updatedAt));
+          ov.push(
+            orderIds[i],
+            channels[0],
+            o.externalOrderId,
+            o.status,
+            o.remoteStatus,
+            o.buyerName,
+            o.totalVnd,
+            new Date(o.createdAt),
+            new Date(o.updatedAt),
+          );
           const b = i * 9;
           return `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},$${b + 9})`;
         });
@@ -165,7 +177,15 @@ async function main(): Promise<void> {
         p.forEach((o, i) =>
           o.lines.forEach((l) => {
             const b = lv.length;
-            lv.push(crypto.randomUUID(), orderIds[i], l.externalLineId, l.sku, l.title, l.quantity, l.unitPriceVnd);
+            lv.push(
+              crypto.randomUUID(),
+              orderIds[i],
+              l.externalLineId,
+              l.sku,
+              l.title,
+              l.quantity,
+              l.unitPriceVnd,
+            );
             lph.push(`($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7})`);
           }),
         );
@@ -175,23 +195,41 @@ async function main(): Promise<void> {
     const baselineMs = performance.now() - t;
 
     // 5. end-to-end pull for the second channel
-    const run = await createRun(ds, { channelId: channels[1], kind: SyncKind.ORDERS, trigger: SyncTrigger.MANUAL });
+    const run = await createRun(ds, {
+      channelId: channels[1],
+      kind: SyncKind.ORDERS,
+      trigger: SyncTrigger.MANUAL,
+    });
     t = performance.now();
     await pullOrders(rt, null, run.id, { initialLookbackMs: Date.now() - t0 + 60_000 });
     const pullMs = performance.now() - t;
-    const [r] = await ds.query(`SELECT outcome, applied, calls, details FROM sync_run WHERE id = $1`, [run.id]);
+    const [r] = await ds.query(`SELECT outcome, applied, calls, details FROM sync_run WHERE id = $1`, [
+      run.id,
+    ]);
 
     const [{ reserved }] = await ds.query(
       `SELECT sum(reserved)::int AS reserved FROM stock_level s JOIN variant v ON v.id = s.variant_id WHERE v.producer_id = $1`,
       [producers[0]],
     );
     const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
-    console.log(`order import bench: ${N} orders (${lineCount} sandbox lines) over ${SKUS} SKUs, TikTok Shop sandbox`);
-    console.log(`  fetch (HTTP, ${pages.length} pages + details, 50 req/s budget): ${fetched} orders in ${fetchMs.toFixed(0)} ms = ${rate(fetched, fetchMs)} orders/s`);
-    console.log(`  import into PostgreSQL, page by page:  ${created} created in ${importMs.toFixed(0)} ms = ${rate(created, importMs)} orders/s (units reserved: ${reserved})`);
-    console.log(`  re-import of the same pages:           ${unchanged} unchanged in ${reimportMs.toFixed(0)} ms = ${rate(unchanged, reimportMs)} orders/s, write statements: ${writes}`);
-    console.log(`  baseline multi-row INSERT, bare tables: ${fetched} orders in ${baselineMs.toFixed(0)} ms = ${rate(fetched, baselineMs)} orders/s`);
-    console.log(`  pullOrders end to end (2nd channel):   ${r.applied} imported in ${pullMs.toFixed(0)} ms = ${rate(r.applied, pullMs)} orders/s, ${r.calls} calls, outcome ${r.outcome}`);
+    console.log(
+      `order import bench: ${N} orders (${lineCount} sandbox lines) over ${SKUS} SKUs, TikTok Shop sandbox`,
+    );
+    console.log(
+      `  fetch (HTTP, ${pages.length} pages + details, 50 req/s budget): ${fetched} orders in ${fetchMs.toFixed(0)} ms = ${rate(fetched, fetchMs)} orders/s`,
+    );
+    console.log(
+      `  import into PostgreSQL, page by page:  ${created} created in ${importMs.toFixed(0)} ms = ${rate(created, importMs)} orders/s (units reserved: ${reserved})`,
+    );
+    console.log(
+      `  re-import of the same pages:           ${unchanged} unchanged in ${reimportMs.toFixed(0)} ms = ${rate(unchanged, reimportMs)} orders/s, write statements: ${writes}`,
+    );
+    console.log(
+      `  baseline multi-row INSERT, bare tables: ${fetched} orders in ${baselineMs.toFixed(0)} ms = ${rate(fetched, baselineMs)} orders/s`,
+    );
+    console.log(
+      `  pullOrders end to end (2nd channel):   ${r.applied} imported in ${pullMs.toFixed(0)} ms = ${rate(r.applied, pullMs)} orders/s, ${r.calls} calls, outcome ${r.outcome}`,
+    );
   } finally {
     await sandbox.close();
     await ds.destroy();

@@ -40,8 +40,12 @@ export class Accounts1764137600001 implements MigrationInterface {
     await q.query(`
       CREATE UNIQUE INDEX membership_target_uq ON membership
         (user_id, coalesce(organization_id, producer_id, '00000000-0000-0000-0000-000000000000'::uuid))`);
-    await q.query(`CREATE INDEX membership_producer_idx ON membership (producer_id) WHERE producer_id IS NOT NULL`);
-    await q.query(`CREATE INDEX membership_org_idx ON membership (organization_id) WHERE organization_id IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX membership_producer_idx ON membership (producer_id) WHERE producer_id IS NOT NULL`,
+    );
+    await q.query(
+      `CREATE INDEX membership_org_idx ON membership (organization_id) WHERE organization_id IS NOT NULL`,
+    );
 
     // A session is one login: its refresh tokens form a family; reusing a rotated one revokes it all.
     await q.query(`

@@ -26,7 +26,7 @@ import type { Logger } from "../common/logger";
 import {
   LimitOptions,
   installHttpLimits,
-  limitErrorExtensions,
+  formatLimitError,
   limitValidationRules,
   limitsPlugin,
   resolveLimits,
@@ -88,15 +88,8 @@ export function maskError(
       extensions: { code: "BAD_USER_INPUT", field: vi.field, reason: vi.code },
     };
   }
-  const limit = limitErrorExtensions(original);
-  if (limit) {
-    return {
-      message: formatted.message,
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: limit,
-    };
-  }
+  const limit = formatLimitError(formatted, original);
+  if (limit) return limit;
   const code = formatted.extensions?.code as string | undefined;
   if (code && PASS_THROUGH_CODES.has(code)) {
     return {

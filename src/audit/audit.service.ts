@@ -84,27 +84,34 @@ export function idsIn(value: unknown, out: Array<{ type: string; id: string }> =
   return out;
 }
 
+/**
+ * Writes one entry. Services pass their transaction's manager, so the entry commits (or rolls back)
+ * with the change it describes; use it where a before/after diff matters (prices, credentials).
+ */
+export async function writeAuditEntry(m: EntityManager | DataSource, e: AuditEntryInput): Promise<void> {
+  await m.query(
+    `INSERT INTO audit_log (actor, user_id, api_key_id, operation, target_type, target_id, producer_ids, changes, ip, request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::uuid[], $8::jsonb, $9, $10)`,
+    [
+      e.actor,
+      e.userId ?? null,
+      e.apiKeyId ?? null,
+      e.operation,
+      e.targetType ?? null,
+      e.targetId ?? null,
+      [...new Set(e.producerIds ?? [])],
+      JSON.stringify(auditSafe(e.changes ?? {})),
+      e.ip ?? null,
+      e.requestId ?? null,
+    ],
+  );
+}
+
 export class AuditService {
   constructor(private readonly ds: DataSource) {}
 
-  /** Writes one entry; pass the transaction's manager to commit it with the change it describes. */
   async record(e: AuditEntryInput, m: EntityManager | DataSource = this.ds): Promise<void> {
-    await m.query(
-      `INSERT INTO audit_log (actor, user_id, api_key_id, operation, target_type, target_id, producer_ids, changes, ip, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::uuid[], $8::jsonb, $9, $10)`,
-      [
-        e.actor,
-        e.userId ?? null,
-        e.apiKeyId ?? null,
-        e.operation,
-        e.targetType ?? null,
-        e.targetId ?? null,
-        [...new Set(e.producerIds ?? [])],
-        JSON.stringify(auditSafe(e.changes ?? {})),
-        e.ip ?? null,
-        e.requestId ?? null,
-      ],
-    );
+    await writeAuditEntry(m, e);
   }
 
   /** Producers owning the given entity ids (producers, products, variants, certifications, channels, keys). */

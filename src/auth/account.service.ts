@@ -13,7 +13,14 @@ import { ApiKey, ApiKeyRole } from "./api-key.entity";
 import { ApiKeyService, IssuedKey } from "./api-key.service";
 import { loadMemberships, MembershipRow } from "./grants";
 import { hashPassword } from "./password";
-import { ALL_SCOPES, MEMBERSHIP_RULES, MembershipRole, MembershipTarget, Scope, mayGrant } from "./permissions";
+import {
+  ALL_SCOPES,
+  MEMBERSHIP_RULES,
+  MembershipRole,
+  MembershipTarget,
+  Scope,
+  mayGrant,
+} from "./permissions";
 import { SessionService, checkNewPassword, normaliseEmail } from "./session.service";
 import { Viewer, grantsOf, hasScope, isPlatformAdmin, scopesAt } from "./viewer";
 import type { CreateApiKeyInput, CreateUserInput, SetMembershipInput } from "./graphql/account.inputs";
@@ -98,7 +105,8 @@ export class AccountService {
     await check(input);
     const userId = idOf("User", input.userId);
     const exists = userId ? await this.user(userId) : null;
-    if (!userId || !exists) throw UserErrors.one("userId", "NOT_FOUND", { entity: "người dùng / user", id: input.userId });
+    if (!userId || !exists)
+      throw UserErrors.one("userId", "NOT_FOUND", { entity: "người dùng / user", id: input.userId });
     const target = await this.target(input.organizationId, input.producerId);
     const where = `user_id = $1 AND coalesce(organization_id, producer_id, '00000000-0000-0000-0000-000000000000'::uuid)
                    = coalesce($2::uuid, $3::uuid, '00000000-0000-0000-0000-000000000000'::uuid)`;
@@ -145,7 +153,8 @@ export class AccountService {
       if (!holds([target.producerId])) throw UserErrors.one("scopes", "SCOPES_NOT_HELD");
       role = ApiKeyRole.PRODUCER;
     } else if (target.organizationId) {
-      const member = isPlatformAdmin(viewer) || (viewer.organizationIds ?? []).includes(target.organizationId);
+      const member =
+        isPlatformAdmin(viewer) || (viewer.organizationIds ?? []).includes(target.organizationId);
       const producers: Array<{ id: string }> = await this.ds.query(
         `SELECT id FROM producer WHERE organization_id = $1`,
         [target.organizationId],
@@ -185,13 +194,17 @@ export class AccountService {
         key.id === viewer.keyId ||
         (key.producerId !== null && hasScope(viewer, Scope.MANAGE_CHANNELS, key.producerId)));
     // Unknown and not-yours look the same: key ids of other tenants are not confirmed.
-    if (!key || !allowed) throw UserErrors.one("id", "NOT_FOUND", { entity: "khóa API / API key", id: globalId });
+    if (!key || !allowed)
+      throw UserErrors.one("id", "NOT_FOUND", { entity: "khóa API / API key", id: globalId });
     await this.apiKeys.revoke(key.id);
     return (await this.ds.getRepository(ApiKey).findOne({ where: { id: key.id } }))!;
   }
 
   /** Keys the caller may see: all for platform admins; else its own and those of producers it manages. */
-  async apiKeyPage(viewer: Viewer, win: PageWindow): Promise<{ rows: ApiKey[]; count: () => Promise<number> }> {
+  async apiKeyPage(
+    viewer: Viewer,
+    win: PageWindow,
+  ): Promise<{ rows: ApiKey[]; count: () => Promise<number> }> {
     const admin = isPlatformAdmin(viewer);
     const managed: string[] = [];
     for (const [p, s] of grantsOf(viewer).byProducer) if (s.has(Scope.MANAGE_CHANNELS)) managed.push(p);
@@ -224,7 +237,10 @@ export class AccountService {
       const id = idOf("Organization", organizationGid);
       const rows = id ? await this.ds.query(`SELECT id FROM organization WHERE id = $1`, [id]) : [];
       if (!rows.length)
-        throw UserErrors.one("organizationId", "NOT_FOUND", { entity: "tổ chức / organization", id: organizationGid });
+        throw UserErrors.one("organizationId", "NOT_FOUND", {
+          entity: "tổ chức / organization",
+          id: organizationGid,
+        });
       return { organizationId: id, producerId: null, producerOrganizationId: null };
     }
     if (producerGid) {
@@ -244,10 +260,14 @@ export class AccountService {
       throw UserErrors.one("role", "MEMBERSHIP_TARGET", { role });
     // Only people grant roles (or a platform admin's key): integration keys manage no one.
     const memberships =
-      viewer.userId && !viewer.keyId ? await loadMemberships(this.ds, viewer.userId) : ([] as MembershipRow[]);
+      viewer.userId && !viewer.keyId
+        ? await loadMemberships(this.ds, viewer.userId)
+        : ([] as MembershipRow[]);
     const granter = {
       platformAdmin: isPlatformAdmin(viewer),
-      orgAdminOf: memberships.filter((m) => m.role === MembershipRole.ORG_ADMIN).map((m) => m.organizationId!),
+      orgAdminOf: memberships
+        .filter((m) => m.role === MembershipRole.ORG_ADMIN)
+        .map((m) => m.organizationId!),
       ownerOf: memberships.filter((m) => m.role === MembershipRole.PRODUCER_OWNER).map((m) => m.producerId!),
     };
     if (!mayGrant(granter, role, target)) throw new ForbiddenError();

@@ -125,7 +125,10 @@ export class ApiKeyService {
       : null;
     const at = (producerId: string | null): Set<Scope> => {
       if (!owner) return scopes;
-      const here = new Set([...owner.everywhere, ...(producerId ? (owner.byProducer.get(producerId) ?? EMPTY) : [])]);
+      const here = new Set([
+        ...owner.everywhere,
+        ...(producerId ? (owner.byProducer.get(producerId) ?? EMPTY) : []),
+      ]);
       return intersect(scopes, here);
     };
     let grants: Grants;

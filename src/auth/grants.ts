@@ -25,7 +25,10 @@ export interface UserGrants {
   memberships: MembershipRow[];
 }
 
-export async function loadMemberships(db: DataSource | EntityManager, userId: string): Promise<MembershipRow[]> {
+export async function loadMemberships(
+  db: DataSource | EntityManager,
+  userId: string,
+): Promise<MembershipRow[]> {
   return db.query(
     `SELECT m.id, m.role, m.organization_id AS "organizationId", m.producer_id AS "producerId",
             coalesce(array_agg(p.id) FILTER (WHERE p.id IS NOT NULL), '{}') AS "orgProducerIds"

@@ -69,7 +69,9 @@ export class SessionService {
     const { key } = normaliseEmail(email ?? "");
     const rows: Array<{ id: string; password_hash: string; disabled_at: Date | null }> =
       key.length <= 254 && password.length <= PASSWORD_MAX
-        ? await this.ds.query(`SELECT id, password_hash, disabled_at FROM app_user WHERE email_key = $1`, [key])
+        ? await this.ds.query(`SELECT id, password_hash, disabled_at FROM app_user WHERE email_key = $1`, [
+            key,
+          ])
         : [];
     const user = rows[0];
     const ok = user ? await verifyPassword(user.password_hash, password) : await verifyNothing(password);
@@ -94,7 +96,11 @@ export class SessionService {
 
   /** Rotates a refresh token; a reused one revokes its whole session. */
   async refresh(refreshToken: string, meta: RequestMeta = {}): Promise<SessionTokens> {
-    if (typeof refreshToken !== "string" || !refreshToken.startsWith(REFRESH_PREFIX) || refreshToken.length > 200)
+    if (
+      typeof refreshToken !== "string" ||
+      !refreshToken.startsWith(REFRESH_PREFIX) ||
+      refreshToken.length > 200
+    )
       throw UserErrors.one("refreshToken", "INVALID_REFRESH_TOKEN");
     const now = this.clock.now();
     const outcome = await this.ds.transaction(async (m) => {
@@ -156,7 +162,11 @@ export class SessionService {
       `SELECT password_hash FROM app_user WHERE id = $1`,
       [viewer.userId],
     );
-    if (!user || currentPassword.length > PASSWORD_MAX || !(await verifyPassword(user.password_hash, currentPassword)))
+    if (
+      !user ||
+      currentPassword.length > PASSWORD_MAX ||
+      !(await verifyPassword(user.password_hash, currentPassword))
+    )
       throw UserErrors.one("currentPassword", "INVALID_CREDENTIALS");
     checkNewPassword("newPassword", newPassword);
     const hashed = await hashPassword(newPassword);

@@ -137,7 +137,9 @@ export function canSeeProducer(v: Viewer, producerId: string, scope: Scope = Sco
 
 /** Platform-wide readers see every organization; others only their own. */
 export function canSeeOrganization(v: Viewer, organizationId: string): boolean {
-  return grantsOf(v).everywhere.has(Scope.READ_CATALOGUE) || (v.organizationIds ?? []).includes(organizationId);
+  return (
+    grantsOf(v).everywhere.has(Scope.READ_CATALOGUE) || (v.organizationIds ?? []).includes(organizationId)
+  );
 }
 
 /** Whether the caller may change the catalogue of at least one producer. */

@@ -8,8 +8,15 @@ import { UserErrors, UserErrorSpec } from "../common/errors";
 import { cleanName, nfc, searchKey, slugify } from "../common/text";
 import { validateInput } from "../common/validation";
 import { Clock, vnToday } from "../common/time";
-import { idOf } from "../common/graphql/global-id";
-import { Viewer, assertAdmin, assertCanWriteProducer, canSeeProducer, canWriteCatalogue } from "../auth/viewer";
+import { idOf, toGlobalId } from "../common/graphql/global-id";
+import { writeAuditEntry } from "../audit/audit.service";
+import {
+  Viewer,
+  assertAdmin,
+  assertCanWriteProducer,
+  canSeeProducer,
+  canWriteCatalogue,
+} from "../auth/viewer";
 import { ForbiddenError } from "../common/errors";
 import { Producer } from "./entities/producer.entity";
 import { Product, ProductStatus } from "./entities/product.entity";
@@ -89,6 +96,10 @@ export class CatalogueService {
             label: field,
             value: field === "taxCode" ? input.taxCode! : legalName,
           });
+        }
+        // A well-formed id of an organization that does not exist (found by the mutation fuzzer).
+        if ((e as { code?: string }).code === "23503") {
+          throw notFound("organizationId", "tổ chức / organization", input.organizationId!);
         }
         throw e;
       }
@@ -297,6 +308,7 @@ export class CatalogueService {
         throw UserErrors.one(`variants.${i}.sku`, "DUPLICATE_SKU", { sku: input.sku });
       }
       const isNew = !v;
+      const priceBefore = v?.priceVnd ?? null;
       v ??= repo.create({
         productId: product.id,
         producerId: product.producerId,
@@ -321,6 +333,19 @@ export class CatalogueService {
         throw e;
       }
       if (isNew) await createStockLevel(m, v.id, input.initialStock ?? 0, viewer.actor);
+      else if ((v.priceVnd ?? null) !== priceBefore) {
+        // Price changes reach every marketplace: keep the old value beside the new one.
+        await writeAuditEntry(m, {
+          actor: viewer.actor,
+          userId: viewer.userId ?? null,
+          apiKeyId: viewer.keyId,
+          operation: "variant.priceChanged",
+          targetType: "Variant",
+          targetId: toGlobalId("Variant", v.id),
+          producerIds: [v.producerId],
+          changes: { sku: v.sku, priceVnd: { before: priceBefore, after: v.priceVnd ?? null } },
+        });
+      }
       out.push(v);
     }
     return out;

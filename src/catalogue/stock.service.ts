@@ -79,7 +79,9 @@ export async function applyStockChange(m: EntityManager, c: StockChange, field =
       on_hand,
       reserved,
       c.reason,
-      c.reference ?? null,
+      // An empty reference is no reference (the replay check above skips it too), so "" twice is
+      // not a duplicate key (found by the mutation fuzzer).
+      c.reference || null,
       c.actor,
     ],
   );

@@ -9,17 +9,11 @@ import cron from "node-cron";
 import type { EntityManager } from "typeorm";
 import { Channel, ChannelStatus, MarketplaceCode } from "./channel.entity";
 import { saveCredentials } from "./credential-store";
-import {
-  ChannelSettings,
-  PriceRule,
-  ScheduleKind,
-  StockRule,
-  settingsOf,
-} from "./channel-settings";
+import { ChannelSettings, PriceRule, ScheduleKind, StockRule, settingsOf } from "./channel-settings";
 import type { AppCredentials, MarketplaceConnector, TokenSet } from "./connectors/connector";
 import { ConnectorError } from "./connectors/http/types";
 import type { SyncRuntime } from "../sync/runtime";
-import { Viewer, assertCanWriteProducer, canSeeProducer, producerScope } from "../auth/viewer";
+import { Scope, Viewer, assertScope, canSeeProducer, producerFilter } from "../auth/viewer";
 import { UserErrors, UserErrorSpec } from "../common/errors";
 import { MAX_UNIT_PRICE_VND } from "../common/money";
 import { nfc } from "../common/text";
@@ -125,8 +119,8 @@ export class ChannelService {
   private where(viewer: Viewer, f: ChannelFilter): { where: string; params: unknown[] } {
     const parts: string[] = [];
     const params: unknown[] = [];
-    const scope = producerScope(viewer);
-    if (scope) parts.push(`producer_id = $${params.push(scope)}`);
+    const scope = producerFilter(viewer);
+    if (scope) parts.push(`producer_id = ANY($${params.push(scope)}::uuid[])`);
     if (f.producerId) parts.push(`producer_id = $${params.push(f.producerId)}`);
     if (f.marketplace) parts.push(`marketplace = $${params.push(f.marketplace)}`);
     if (f.status) parts.push(`status = $${params.push(f.status)}`);
@@ -200,7 +194,8 @@ export class ChannelService {
     await this.assertProducer(viewer, input.producerId);
     const redirectUri = parseBaseUrl(input.redirectUri, "redirectUri");
     const baseUrl = input.baseUrl ? parseBaseUrl(input.baseUrl, "baseUrl") : connector.defaultBaseUrl;
-    const given = input.appKey && input.appSecret ? { appKey: input.appKey, appSecret: input.appSecret } : null;
+    const given =
+      input.appKey && input.appSecret ? { appKey: input.appKey, appSecret: input.appSecret } : null;
     const app = given ?? this.configuredApp(input.marketplace);
     const state = crypto.randomBytes(24).toString("base64url");
     const now = this.rt.clock.now();
@@ -252,7 +247,7 @@ export class ChannelService {
     );
     const req = rows[0];
     if (!req || !canSeeProducer(viewer, req.producer_id)) throw UserErrors.one("state", "AUTH_STATE_INVALID");
-    assertCanWriteProducer(viewer, req.producer_id);
+    assertScope(viewer, Scope.MANAGE_CHANNELS, req.producer_id);
     const connector = this.connectorOf(req.marketplace, "marketplace");
     const app = req.app_credentials
       ? this.rt.box.openJson<AppCredentials>(req.app_credentials)
@@ -306,7 +301,8 @@ export class ChannelService {
       stockRule: { ...current.stockRule, ...stripNulls<StockRule>(input.stockRule) },
       schedules: { ...current.schedules },
     };
-    if (input.stockRule && "maxUnits" in input.stockRule) next.stockRule.maxUnits = input.stockRule.maxUnits ?? null;
+    if (input.stockRule && "maxUnits" in input.stockRule)
+      next.stockRule.maxUnits = input.stockRule.maxUnits ?? null;
     for (const s of input.schedules ?? []) {
       // "" (not a missing key) turns a kind off: settingsOf fills missing kinds with defaults.
       if (s.cron === null || s.cron.trim() === "") next.schedules[s.kind] = "";
@@ -330,11 +326,23 @@ export class ChannelService {
   }
 
   async pause(viewer: Viewer, id: string): Promise<Channel> {
-    return this.transition(viewer, id, [ChannelStatus.ACTIVE, ChannelStatus.PAUSED], ChannelStatus.PAUSED, "pause");
+    return this.transition(
+      viewer,
+      id,
+      [ChannelStatus.ACTIVE, ChannelStatus.PAUSED],
+      ChannelStatus.PAUSED,
+      "pause",
+    );
   }
 
   async resume(viewer: Viewer, id: string): Promise<Channel> {
-    return this.transition(viewer, id, [ChannelStatus.PAUSED, ChannelStatus.ACTIVE], ChannelStatus.ACTIVE, "resume");
+    return this.transition(
+      viewer,
+      id,
+      [ChannelStatus.PAUSED, ChannelStatus.ACTIVE],
+      ChannelStatus.ACTIVE,
+      "resume",
+    );
   }
 
   /** Stops all work, wipes the credentials and marks the listings DELISTED (remote items stay as they are). */
@@ -347,7 +355,10 @@ export class ChannelService {
         [id],
       );
       await m.query(`UPDATE listing SET state = 'DELISTED', updated_at = now() WHERE channel_id = $1`, [id]);
-      await m.query(`UPDATE sync_run SET status = 'CANCELLED', finished_at = now() WHERE channel_id = $1 AND status = 'QUEUED'`, [id]);
+      await m.query(
+        `UPDATE sync_run SET status = 'CANCELLED', finished_at = now() WHERE channel_id = $1 AND status = 'QUEUED'`,
+        [id],
+      );
     });
     this.rt.log.info({ channelId: id }, "channel disconnected");
     return (await this.rt.ds.getRepository(Channel).findOneBy({ id }))!;
@@ -363,11 +374,10 @@ export class ChannelService {
     const channel = await this.writable(viewer, id);
     if (!from.includes(channel.status))
       throw UserErrors.one("id", "CHANNEL_STATE", { status: channel.status, action });
-    await this.rt.ds.query(`UPDATE channel SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3)`, [
-      id,
-      to,
-      from,
-    ]);
+    await this.rt.ds.query(
+      `UPDATE channel SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3)`,
+      [id, to, from],
+    );
     return (await this.rt.ds.getRepository(Channel).findOneBy({ id }))!;
   }
 
@@ -377,7 +387,7 @@ export class ChannelService {
   async writable(viewer: Viewer, id: string): Promise<Channel> {
     const ch = await this.get(viewer, id);
     if (!ch) throw UserErrors.one("id", "NOT_FOUND", { entity: "channel", id });
-    assertCanWriteProducer(viewer, ch.producerId);
+    assertScope(viewer, Scope.MANAGE_CHANNELS, ch.producerId);
     if (ch.status === ChannelStatus.DISCONNECTED)
       throw UserErrors.one("id", "CHANNEL_STATE", { status: ch.status, action: "change" });
     return ch;
@@ -397,7 +407,7 @@ export class ChannelService {
     const rows = await this.rt.ds.query(`SELECT 1 FROM producer WHERE id = $1`, [producerId]);
     if (rows.length === 0 || !canSeeProducer(viewer, producerId))
       throw UserErrors.one("producerId", "NOT_FOUND", { entity: "producer", id: producerId });
-    assertCanWriteProducer(viewer, producerId);
+    assertScope(viewer, Scope.MANAGE_CHANNELS, producerId);
   }
 
   /** App credentials from configuration, read at request time so a rotated key applies at once. */
@@ -436,14 +446,17 @@ export class ChannelService {
 }
 
 function stripNulls<T extends object>(o: { [K in keyof T]?: T[K] | null } | null | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(o ?? {}).filter(([, v]) => v !== null && v !== undefined),
+  ) as Partial<T>;
 }
 
 /** Field-level problems of a complete settings object (paths as in the GraphQL input). */
 export function validateSettings(s: ChannelSettings): UserErrorSpec[] {
   const e: UserErrorSpec[] = [];
   const int = (field: string, v: number, min: number, max: number) => {
-    if (!Number.isInteger(v) || v < min || v > max) e.push({ field, code: "OUT_OF_RANGE", params: { min, max } });
+    if (!Number.isInteger(v) || v < min || v > max)
+      e.push({ field, code: "OUT_OF_RANGE", params: { min, max } });
   };
   const p = s.priceRule;
   int("settings.priceRule.markupBasisPoints", p.markupBasisPoints, -9_000, 100_000);
@@ -463,7 +476,11 @@ export function validateSettings(s: ChannelSettings): UserErrorSpec[] {
   int("settings.stockRule.cutoffUnits", r.cutoffUnits, 0, 1_000_000);
   for (const [kind, expr] of Object.entries(s.schedules)) {
     if (!SCHEDULE_KINDS.includes(kind as ScheduleKind))
-      e.push({ field: "settings.schedules", code: "INVALID_VALUE", params: { value: kind, allowed: SCHEDULE_KINDS.join(", ") } });
+      e.push({
+        field: "settings.schedules",
+        code: "INVALID_VALUE",
+        params: { value: kind, allowed: SCHEDULE_KINDS.join(", ") },
+      });
     else if (expr && !cron.validate(expr))
       e.push({ field: `settings.schedules.${kind}`, code: "INVALID_CRON", params: { value: expr ?? "" } });
   }

@@ -57,7 +57,10 @@ export class MappingService {
     });
   }
 
-  attributeMappings(marketplace: MarketplaceCode | null, remoteCategoryId: string | null): Promise<AttributeMapping[]> {
+  attributeMappings(
+    marketplace: MarketplaceCode | null,
+    remoteCategoryId: string | null,
+  ): Promise<AttributeMapping[]> {
     return this.rt.ds.getRepository(AttributeMapping).find({
       where: { ...(marketplace ? { marketplace } : {}), ...(remoteCategoryId ? { remoteCategoryId } : {}) },
       order: { marketplace: "ASC", remoteCategoryId: "ASC", remoteAttributeId: "ASC" },
@@ -81,7 +84,13 @@ export class MappingService {
          ON CONFLICT (marketplace, category, product_set_no)
          DO UPDATE SET remote_category_id = EXCLUDED.remote_category_id, remote_category_name = EXCLUDED.remote_category_name
          RETURNING id`,
-        [input.marketplace, input.category, setNo, remoteId, input.remoteCategoryName ? nfc(input.remoteCategoryName) : null],
+        [
+          input.marketplace,
+          input.category,
+          setNo,
+          remoteId,
+          input.remoteCategoryName ? nfc(input.remoteCategoryName) : null,
+        ],
       );
       await touchMarketplaceContent(m, input.marketplace, null);
       return (await m.getRepository(CategoryMapping).findOneBy({ id: row.id }))!;
@@ -104,7 +113,13 @@ export class MappingService {
          ON CONFLICT (marketplace, remote_category_id, remote_attribute_id)
          DO UPDATE SET value_source = EXCLUDED.value_source, value = EXCLUDED.value
          RETURNING id`,
-        [input.marketplace, input.remoteCategoryId.trim(), input.remoteAttributeId.trim(), input.valueSource, value],
+        [
+          input.marketplace,
+          input.remoteCategoryId.trim(),
+          input.remoteAttributeId.trim(),
+          input.valueSource,
+          value,
+        ],
       );
       await touchMarketplaceContent(m, input.marketplace, input.remoteCategoryId.trim());
       return (await m.getRepository(AttributeMapping).findOneBy({ id: row.id }))!;
@@ -122,13 +137,21 @@ export class MappingService {
   async remoteCategories(viewer: Viewer, channelId: string): Promise<RemoteCategory[]> {
     const { connector, ctx, channel } = await this.channelFor(viewer, channelId);
     if (!connector.getCategories) return [];
-    return cached(`${channel.marketplace}|${channel.baseUrl}|categories`, () => connector.getCategories!(ctx));
+    return cached(`${channel.marketplace}|${channel.baseUrl}|categories`, () =>
+      connector.getCategories!(ctx),
+    );
   }
 
-  async remoteCategoryAttributes(viewer: Viewer, channelId: string, categoryId: string): Promise<RemoteAttribute[]> {
+  async remoteCategoryAttributes(
+    viewer: Viewer,
+    channelId: string,
+    categoryId: string,
+  ): Promise<RemoteAttribute[]> {
     const { connector, ctx, channel } = await this.channelFor(viewer, channelId);
     return remoteAttributesCached(channel.marketplace, channel.baseUrl, categoryId, () =>
-      connector.getCategoryAttributes ? connector.getCategoryAttributes(ctx, categoryId) : Promise.resolve([]),
+      connector.getCategoryAttributes
+        ? connector.getCategoryAttributes(ctx, categoryId)
+        : Promise.resolve([]),
     );
   }
 

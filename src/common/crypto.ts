@@ -78,6 +78,7 @@ export function loadSecretBox(opts: {
   previous?: string | null;
 }): SecretBox {
   let key: Buffer;
+  const extra: Buffer[] = [];
   if (opts.secretKey) {
     key = decodeKey(opts.secretKey)!;
   } else {
@@ -87,6 +88,12 @@ export function loadSecretBox(opts: {
       fs.writeFileSync(file, crypto.randomBytes(32).toString("base64"), { mode: 0o600, flag: "wx" });
     }
     key = decodeKey(fs.readFileSync(file, "utf8").trim())!;
+    // Left by `npm run rotate-key`: rows written under the retired key stay readable.
+    const retired = `${file}.previous`;
+    if (fs.existsSync(retired)) {
+      const old = decodeKey(fs.readFileSync(retired, "utf8").trim());
+      if (old) extra.push(old);
+    }
   }
   const previous = (opts.previous ?? "")
     .split(",")
@@ -94,5 +101,5 @@ export function loadSecretBox(opts: {
     .filter(Boolean)
     .map((s) => decodeKey(s))
     .filter((k): k is Buffer => k !== null);
-  return new SecretBox([key, ...previous]);
+  return new SecretBox([key, ...previous, ...extra]);
 }

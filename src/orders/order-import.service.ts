@@ -11,7 +11,7 @@
  */
 import crypto from "node:crypto";
 import type { EntityManager } from "typeorm";
-import type { NormalizedOrderStatus, Order } from "../channels/connectors/connector";
+import type { MarketplaceConnector, NormalizedOrderStatus, Order } from "../channels/connectors/connector";
 import { StockMovementKind } from "../catalogue/entities/stock.entity";
 import { nfc } from "../common/text";
 import { ChannelUnavailableError, SyncRuntime, openChannel } from "../sync/runtime";
@@ -98,28 +98,113 @@ export async function importOrders(
 export async function processOrderImportJob(rt: SyncRuntime, job: OrderImportJob): Promise<void> {
   const { connector, ctx } = await openChannel(rt, job.channelId, true);
   if (!connector.getOrders) throw new Error(`${connector.code} cannot fetch order details`);
-  const ids = [...new Set(job.externalOrderIds)];
-  const orders = await fetchOrderDetails(ids, connector.limits.orderDetailPerCall, (chunk) =>
-    connector.getOrders!(ctx, chunk),
-  );
-  const counts = await importOrders(rt, job.channelId, orders, job.source);
-  if (counts.failed > 0) {
-    // Thrown so the queue retries the job; the orders that were written are no-ops the next time.
-    throw new Error(
-      `order import failed for ${counts.failures.map((f) => `${f.externalOrderId} (${f.message})`).join(", ")}`,
-    );
+  let ids = [...new Set(job.externalOrderIds)];
+  let eventIds = job.webhookEventIds ?? [];
+  if (eventIds.length > 0) {
+    const claim = await claimWebhookEvents(rt, job.channelId, eventIds, sweepLimit(connector));
+    // An earlier job already imported everything this one was queued for: no marketplace call.
+    if (claim.own === 0) return;
+    if (claim.channelBusy) {
+      // Another job of this channel is fetching; it or the next one takes these over.
+      const { RetryLater } = require("../sync/job-queue") as typeof import("../sync/job-queue");
+      throw new RetryLater(1, "order import: another import of this channel is running");
+    }
+    ids = [...new Set(claim.orderIds)];
+    eventIds = claim.eventIds;
   }
-  const missing = ids.filter((id) => !orders.some((o) => o.externalOrderId === id));
+  let orders: Order[];
+  try {
+    orders = await fetchOrderDetails(ids, connector.limits.orderDetailPerCall, (chunk) =>
+      connector.getOrders!(ctx, chunk),
+    );
+    const counts = await importOrders(rt, job.channelId, orders, job.source);
+    if (counts.failed > 0) {
+      // Thrown so the queue retries the job; the orders that were written are no-ops the next time.
+      throw new Error(
+        `order import failed for ${counts.failures.map((f) => `${f.externalOrderId} (${f.message})`).join(", ")}`,
+      );
+    }
+    rt.log.debug({ channelId: job.channelId, ...counts, failures: undefined }, "orders imported");
+  } catch (e) {
+    // Free the claimed events at once, so the retry (or another job) need not wait for the claim to expire.
+    if (eventIds.length > 0) {
+      await rt.ds.query(
+        `UPDATE webhook_event SET claimed_at = NULL WHERE id = ANY($1::bigint[]) AND processed_at IS NULL`,
+        [eventIds],
+      );
+    }
+    throw e;
+  }
+  const got = new Set(orders.map((o) => o.externalOrderId));
+  const missing = ids.filter((id) => !got.has(id));
   if (missing.length > 0) {
     rt.log.warn({ channelId: job.channelId, missing }, "marketplace returned no detail for some orders");
   }
-  if (job.webhookEventIds?.length) {
+  if (eventIds.length > 0) {
     await rt.ds.query(
       `UPDATE webhook_event SET processed_at = now() WHERE id = ANY($1::bigint[]) AND processed_at IS NULL`,
-      [job.webhookEventIds],
+      [eventIds],
     );
   }
-  rt.log.debug({ channelId: job.channelId, ...counts, failures: undefined }, "orders imported");
+}
+
+/** Most pending events one job takes over beyond its own: about 20 s of detail calls at the marketplace's rate. */
+function sweepLimit(connector: MarketplaceConnector): number {
+  const perCall = Math.max(1, connector.limits.orderDetailPerCall);
+  return Math.min(500, Math.max(perCall, Math.floor(connector.ratePolicy.requestsPerSecond * perCall * 20)));
+}
+
+/** A claim older than this belongs to a job that died; its events are free again. */
+const CLAIM_SECONDS = 90;
+
+/**
+ * Claims the job's own unprocessed events plus the channel's other pending order events, unless
+ * another job of the channel holds a live claim: marketplaces that push one webhook at a time queue
+ * one job per push, and the job that runs imports the whole backlog in a few detail calls while the
+ * later ones find their events done.
+ */
+async function claimWebhookEvents(
+  rt: SyncRuntime,
+  channelId: string,
+  own: string[],
+  limit: number,
+): Promise<{ own: number; channelBusy: boolean; orderIds: string[]; eventIds: string[] }> {
+  const [state]: Array<{ own: number; busy: boolean }> = await rt.ds.query(
+    `SELECT (SELECT count(*)::int FROM webhook_event
+              WHERE id = ANY($2::bigint[]) AND channel_id = $1 AND processed_at IS NULL) AS own,
+            EXISTS (SELECT 1 FROM webhook_event
+                     WHERE channel_id = $1 AND processed_at IS NULL
+                       AND claimed_at > now() - make_interval(secs => $3)) AS busy`,
+    [channelId, own, CLAIM_SECONDS],
+  );
+  const result = {
+    own: state.own,
+    channelBusy: state.busy,
+    orderIds: [] as string[],
+    eventIds: [] as string[],
+  };
+  // Nothing left to do, or another job of this channel is fetching: claim nothing. One import at a time
+  // per channel keeps worker slots free for other channels while a slow marketplace's rate budget drains.
+  if (state.own === 0 || state.busy) return result;
+  const rows: Array<{ id: string; external_order_id: string | null }> = await rt.ds.query(
+    `WITH others AS (
+       SELECT id FROM webhook_event
+        WHERE channel_id = $1 AND processed_at IS NULL AND external_order_id IS NOT NULL
+          AND kind IN ('order.created', 'order.status') AND NOT (id = ANY($2::bigint[]))
+          AND (claimed_at IS NULL OR claimed_at <= now() - make_interval(secs => $4))
+        ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED),
+     claimed AS (
+       UPDATE webhook_event w SET claimed_at = now()
+        WHERE (w.id = ANY($2::bigint[]) AND w.processed_at IS NULL) OR w.id IN (SELECT id FROM others)
+        RETURNING w.id, w.external_order_id)
+     SELECT id::text, external_order_id FROM claimed`,
+    [channelId, own, limit, CLAIM_SECONDS],
+  );
+  return {
+    ...result,
+    orderIds: rows.map((r) => r.external_order_id).filter((x): x is string => !!x),
+    eventIds: rows.map((r) => r.id),
+  };
 }
 
 /** Detail calls in the connector's batch size, a few at a time (Tiki answers one order per call). */

@@ -22,6 +22,11 @@ export interface WebhookDeps {
   publicOrigin?: string;
   /** Largest webhook body accepted, bytes (default 256 KiB). */
   bodyLimit?: number;
+  /**
+   * Pushes of one channel arriving within this many ms share one import job (default 10): a burst of
+   * 100 orders costs two detail calls, not 100. Each push is answered only once its job is queued.
+   */
+  coalesceMs?: number;
 }
 
 /** Per-process counters, by marketplace, for the metrics endpoint and tests. */
@@ -67,6 +72,7 @@ interface ChannelRow {
 
 export function webhookRoutes(deps: WebhookDeps): (app: FastifyInstance) => Promise<void> {
   const { rt } = deps;
+  const batcher = new ImportBatcher(deps.queue, deps.coalesceMs ?? 10);
   // App credentials are decrypted once per credentials version, not on every push.
   const apps = new Map<string, { version: number; app: AppCredentials }>();
 
@@ -146,16 +152,13 @@ export function webhookRoutes(deps: WebhookDeps): (app: FastifyInstance) => Prom
       (e) => ORDER_KINDS.has(e.kind as WebhookEvent["kind"]) && e.external_order_id,
     );
     if (orderEvents.length > 0) {
-      const queue = deps.queue();
       try {
-        if (!queue) throw new Error("no job queue in this process");
-        await queue.enqueueOrderImport({
-          channelId: ch.id,
-          externalOrderIds: [...new Set(orderEvents.map((e) => e.external_order_id!))],
-          source: "WEBHOOK",
-          webhookEventIds: orderEvents.map((e) => e.id),
-          requestId: String(req.id),
-        });
+        await batcher.add(
+          ch.id,
+          orderEvents.map((e) => e.external_order_id!),
+          orderEvents.map((e) => e.id),
+          String(req.id),
+        );
         count(label, "jobs");
       } catch (e) {
         // Forget the events so the marketplace's retry is not taken for a duplicate and lost.
@@ -181,6 +184,63 @@ export function webhookRoutes(deps: WebhookDeps): (app: FastifyInstance) => Prom
       scope.post("/webhooks/:marketplace/:channelId", handle);
     });
   };
+}
+
+/** Most orders one job carries; beyond it a new job starts (keeps a job's detail calls short). */
+const MAX_ORDERS_PER_JOB = 200;
+
+interface PendingJob {
+  ids: Set<string>;
+  eventIds: string[];
+  requestId: string;
+  /** Settles when the job is queued (or could not be). */
+  done: Promise<void>;
+  /** Closes the batch: no more events join it, and it is sent. */
+  close: () => void;
+}
+
+/** Gathers the order events of concurrent pushes per channel into one OrderImportJob. */
+class ImportBatcher {
+  private readonly open = new Map<string, PendingJob>();
+  constructor(
+    private readonly queue: () => JobQueue | null,
+    private readonly coalesceMs: number,
+  ) {}
+
+  add(channelId: string, ids: string[], eventIds: string[], requestId: string): Promise<void> {
+    const job = this.open.get(channelId) ?? this.start(channelId, requestId);
+    for (const id of ids) job.ids.add(id);
+    job.eventIds.push(...eventIds);
+    if (job.ids.size >= MAX_ORDERS_PER_JOB) job.close();
+    return job.done;
+  }
+
+  private start(channelId: string, requestId: string): PendingJob {
+    let go!: () => void;
+    const gate = new Promise<void>((resolve) => (go = resolve));
+    const job: PendingJob = { ids: new Set(), eventIds: [], requestId, done: gate, close: () => undefined };
+    const timer = setTimeout(() => job.close(), this.coalesceMs);
+    job.close = () => {
+      clearTimeout(timer);
+      if (this.open.get(channelId) === job) this.open.delete(channelId);
+      go();
+    };
+    job.done = gate.then(() => this.send(channelId, job));
+    this.open.set(channelId, job);
+    return job;
+  }
+
+  private async send(channelId: string, job: PendingJob): Promise<void> {
+    const queue = this.queue();
+    if (!queue) throw new Error("no job queue in this process");
+    await queue.enqueueOrderImport({
+      channelId,
+      externalOrderIds: [...job.ids],
+      source: "WEBHOOK",
+      webhookEventIds: job.eventIds,
+      requestId: job.requestId,
+    });
+  }
 }
 
 function flatHeaders(h: FastifyRequest["headers"]): Record<string, string | undefined> {

@@ -38,7 +38,10 @@ export function pickLeaf(categories: RemoteCategory[], category: OcopCategory): 
 }
 
 /** A plausible value for a required attribute: an option, the origin, or a product field. */
-export function demoAttributeValue(a: RemoteAttribute): { valueSource: "FIXED" | "PRODUCT_FIELD"; value: string } {
+export function demoAttributeValue(a: RemoteAttribute): {
+  valueSource: "FIXED" | "PRODUCT_FIELD";
+  value: string;
+} {
   const name = fold(a.name);
   if (a.options?.length) {
     const vn = a.options.find((o) => fold(o.name).includes("viet nam"));
@@ -50,7 +53,8 @@ export function demoAttributeValue(a: RemoteAttribute): { valueSource: "FIXED" |
       : { valueSource: "FIXED", value: "1" };
   }
   if (name.includes("xuat xu") || name.includes("origin")) return { valueSource: "FIXED", value: "Việt Nam" };
-  if (name.includes("thuong hieu") || name.includes("brand")) return { valueSource: "PRODUCT_FIELD", value: "producer.legalName" };
+  if (name.includes("thuong hieu") || name.includes("brand"))
+    return { valueSource: "PRODUCT_FIELD", value: "producer.legalName" };
   return { valueSource: "PRODUCT_FIELD", value: "product.name" };
 }
 
@@ -64,7 +68,9 @@ export async function mapDemoCategories(rt: SyncRuntime, channelId: string): Pro
   const done = new Set<string>();
   // Mappings are shared by all producers: never overwrite one an admin already made.
   const existing = new Set(
-    (await mappings.categoryMappings(channel.marketplace)).filter((m) => m.productSetNo === null).map((m) => m.category),
+    (await mappings.categoryMappings(channel.marketplace))
+      .filter((m) => m.productSetNo === null)
+      .map((m) => m.category),
   );
   for (const category of Object.values(OcopCategory)) {
     const leaf = pickLeaf(tree, category);
@@ -115,7 +121,9 @@ export async function connectDemoChannels(
   );
   if (!top) return none;
   const producerId: string = top.producer_id;
-  const [{ n }] = await rt.ds.query(`SELECT count(*)::int AS n FROM channel WHERE producer_id = $1`, [producerId]);
+  const [{ n }] = await rt.ds.query(`SELECT count(*)::int AS n FROM channel WHERE producer_id = $1`, [
+    producerId,
+  ]);
   if (n > 0) return { ...none, producerId };
 
   // Seed products carry no pictures or weights; the demo gives them a placeholder and a weight read
@@ -130,7 +138,10 @@ export async function connectDemoChannels(
     [producerId],
   );
   for (const v of unweighed)
-    await rt.ds.query(`UPDATE variant SET weight_grams = $2 WHERE id = $1`, [v.id, gramsOf(v.pack_spec) ?? 500]);
+    await rt.ds.query(`UPDATE variant SET weight_grams = $2 WHERE id = $1`, [
+      v.id,
+      gramsOf(v.pack_spec) ?? 500,
+    ]);
 
   const viewer = systemViewer("demo");
   const channels = new ChannelService(rt);
@@ -143,7 +154,11 @@ export async function connectDemoChannels(
     const tokens = await rt.connectors[code].exchangeCode({
       app,
       baseUrl: sandbox.baseUrl,
-      callbackParams: { code: sandbox.issueAuthCode(shop.shopId), shop_id: shop.shopId, state: "ocop-hub-demo" },
+      callbackParams: {
+        code: sandbox.issueAuthCode(shop.shopId),
+        shop_id: shop.shopId,
+        state: "ocop-hub-demo",
+      },
       redirectUri: `${opts.hubUrl.replace(/\/+$/, "")}/oauth/callback`,
     });
     const ch = await channels.connect(viewer, {
@@ -167,7 +182,8 @@ export async function connectDemoChannels(
     [producerId],
   );
   const inline: JobQueue = {
-    enqueueRun: async (runId) => void runPublish(rt, runId).catch((err) => rt.log.error({ err, runId }, "demo publish failed")),
+    enqueueRun: async (runId) =>
+      void runPublish(rt, runId).catch((err) => rt.log.error({ err, runId }, "demo publish failed")),
     enqueueOrderImport: async () => undefined,
   };
   const published = await new PublishService(rt, queue ?? inline).publishProducts(viewer, {
@@ -180,10 +196,17 @@ export async function connectDemoChannels(
     const blocked = c.previews.filter((p) => !p.ready);
     if (blocked.length)
       rt.log.warn(
-        { channelId: c.channelId, blocked: blocked.length, codes: [...new Set(blocked.flatMap((p) => p.problems.map((x) => x.code)))] },
+        {
+          channelId: c.channelId,
+          blocked: blocked.length,
+          codes: [...new Set(blocked.flatMap((p) => p.problems.map((x) => x.code)))],
+        },
         "demo: some products did not pass preflight",
       );
   }
-  rt.log.info({ producerId, channels: result.channels.length, products: products.length }, "demo channels connected and publishing");
+  rt.log.info(
+    { producerId, channels: result.channels.length, products: products.length },
+    "demo channels connected and publishing",
+  );
   return result;
 }

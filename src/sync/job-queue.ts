@@ -22,7 +22,6 @@ import type { Logger } from "../common/logger";
 import { JobQueue, OrderImportJob, QUEUES, QueueName, SyncRunJob } from "./jobs";
 
 // pg-boss is ESM-only: require(esm) in Node ≥20.19 (and the swc transform under jest).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { PgBoss } = require("pg-boss") as typeof import("pg-boss");
 type Boss = InstanceType<typeof PgBoss>;
 type BossJob<T> = import("pg-boss").JobWithMetadata<T>;
@@ -143,7 +142,12 @@ export class PgBossJobQueue implements JobQueue {
   /** Installs/migrates the pgboss schema (under pg-boss's own lock) and creates the queues. */
   async start(): Promise<this> {
     await this.boss.start();
-    const retry = { retryLimit: this.o.retryLimit, retryDelay: this.o.retryDelaySeconds, retryBackoff: true, retryDelayMax: 300 };
+    const retry = {
+      retryLimit: this.o.retryLimit,
+      retryDelay: this.o.retryDelaySeconds,
+      retryBackoff: true,
+      retryDelayMax: 300,
+    };
     const heartbeat = this.o.heartbeatSeconds == null ? {} : { heartbeatSeconds: this.o.heartbeatSeconds };
     await this.ensureQueue(QUEUES.SYNC_RUN, {
       policy: "singleton",

@@ -7,7 +7,8 @@
  * never marks a newer version done. One dispatcher per (channel, kind) across all processes, held
  * by a PostgreSQL advisory lock on its own connection (released if the process dies).
  */
-import type { QueryRunner } from "typeorm";
+import { Client, type ClientConfig } from "pg";
+import type { DataSource } from "typeorm";
 import type {
   ItemResult,
   MarketplaceConnector,
@@ -198,21 +199,24 @@ export class OutboxDispatcher {
       errorCode: null,
       errorMessage: null,
     };
-    const qr = this.rt.ds.createQueryRunner();
-    await qr.connect();
+    const qr = this.rt.ds;
+    // The lock lives on a connection of its own, outside the pool: a dispatcher waiting for a pool
+    // connection while holding one could starve the writers (and other dispatchers) it waits for.
+    const lock = new Client({ ...lockConfig(qr), application_name: "ocop-hub:outbox-lock" });
+    lock.on("error", () => undefined);
+    await lock.connect();
     const lockKey = `outbox:${channelId}:${kind}`;
     try {
-      if (opts.runId) await startRun(qr.manager, opts.runId);
+      if (opts.runId) await startRun(qr, opts.runId);
       for (;;) {
-        const [{ locked }] = await qr.query(
-          `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`,
-          [lockKey],
-        );
+        const {
+          rows: [{ locked }],
+        } = await lock.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [lockKey]);
         if (!locked) break;
         try {
           await this.drain(qr, channelId, kind, trigger, state);
         } finally {
-          await qr.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [lockKey]);
+          await lock.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [lockKey]);
         }
         // A dispatcher that found the lock taken just before we released it returned at once;
         // re-check so its change is not left for the safety sweep.
@@ -220,7 +224,7 @@ export class OutboxDispatcher {
       }
       const remaining = await this.dirtyCount(qr, channelId, kind);
       if (state.runId) {
-        await finishRun(qr.manager, state.runId, {
+        await finishRun(qr, state.runId, {
           total: state.items.total,
           applied: state.items.applied,
           skipped: state.items.skipped,
@@ -233,12 +237,12 @@ export class OutboxDispatcher {
       }
       return { runId: state.runId, pushed: state.pushed, failed: state.failed, remaining };
     } finally {
-      qr.release();
+      await lock.end().catch(() => undefined);
     }
   }
 
   private async drain(
-    qr: QueryRunner,
+    qr: DataSource,
     channelId: string,
     kind: OutboxKind,
     trigger: SyncTrigger,
@@ -277,11 +281,7 @@ export class OutboxDispatcher {
       this.lastCycle.set(key, Date.now());
       state.cycles++;
       if (!state.runId) {
-        const run = await createRun(
-          qr.manager,
-          { channelId, kind: KIND_RUN[kind], trigger },
-          SyncRunStatus.RUNNING,
-        );
+        const run = await createRun(qr, { channelId, kind: KIND_RUN[kind], trigger }, SyncRunStatus.RUNNING);
         state.runId = run.id;
       }
       try {
@@ -298,7 +298,7 @@ export class OutboxDispatcher {
   }
 
   /** Dirty LIVE listings with remote ids whose retry is due and whose version has not failed for good. */
-  private loadReady(qr: QueryRunner, channelId: string, kind: OutboxKind): Promise<DirtyRow[]> {
+  private loadReady(qr: DataSource, channelId: string, kind: OutboxKind): Promise<DirtyRow[]> {
     return qr.query(
       `SELECT l.id, v.sku, l.listing_key, l.external_item_id, l.external_sku_id,
               l.${kind}_version AS version, l.${kind}_attempts AS attempts
@@ -313,7 +313,7 @@ export class OutboxDispatcher {
     );
   }
 
-  private async readyCount(qr: QueryRunner, channelId: string, kind: OutboxKind): Promise<number> {
+  private async readyCount(qr: DataSource, channelId: string, kind: OutboxKind): Promise<number> {
     const [r] = await qr.query(
       `SELECT count(*)::int AS n FROM listing l
         WHERE l.channel_id = $1 AND l.${kind}_version > l.${kind}_pushed_version
@@ -325,7 +325,7 @@ export class OutboxDispatcher {
     return r.n;
   }
 
-  private async dirtyCount(qr: QueryRunner, channelId: string, kind: OutboxKind): Promise<number> {
+  private async dirtyCount(qr: DataSource, channelId: string, kind: OutboxKind): Promise<number> {
     const [r] = await qr.query(
       `SELECT count(*)::int AS n FROM listing l
         WHERE l.channel_id = $1 AND l.${kind}_version > l.${kind}_pushed_version
@@ -336,7 +336,7 @@ export class OutboxDispatcher {
     return r.n;
   }
 
-  private async nextRetryInMs(qr: QueryRunner, channelId: string, kind: OutboxKind): Promise<number | null> {
+  private async nextRetryInMs(qr: DataSource, channelId: string, kind: OutboxKind): Promise<number | null> {
     const [r] = await qr.query(
       `SELECT (extract(epoch FROM min(l.${kind}_retry_at) - now()) * 1000)::int AS ms FROM listing l
         WHERE l.channel_id = $1 AND l.${kind}_version > l.${kind}_pushed_version
@@ -349,14 +349,14 @@ export class OutboxDispatcher {
 
   /** Price or stock: desired values (read after the versions, so never older), pushed, read back. */
   private async pushValues(
-    qr: QueryRunner,
+    qr: DataSource,
     { connector, ctx }: ChannelHandle,
     kind: "price" | "stock",
     rows: DirtyRow[],
     state: DispatchState,
   ): Promise<Outcome[]> {
     const desired = await desiredValues(
-      qr.manager,
+      qr,
       rows.map((r) => r.id),
     );
     const outcomes: Outcome[] = [];
@@ -470,7 +470,7 @@ export class OutboxDispatcher {
    * stays dirty and the run says why; nothing is half-sent.
    */
   private async pushContent(
-    _qr: QueryRunner,
+    _qr: DataSource,
     _handle: ChannelHandle,
     _rows: DirtyRow[],
     state: DispatchState,
@@ -482,7 +482,7 @@ export class OutboxDispatcher {
 
   /** Writes every outcome back by compare-and-set on the version read, and records the run's items. */
   private async settle(
-    qr: QueryRunner,
+    qr: DataSource,
     connector: MarketplaceConnector,
     kind: OutboxKind,
     outcomes: Outcome[],
@@ -584,7 +584,7 @@ export class OutboxDispatcher {
         ],
       );
     }
-    await recordItems(qr.manager, state.runId!, items);
+    await recordItems(qr, state.runId!, items);
     state.pushed += applied.length;
     state.failed += fatal.length;
     state.items.total += items.length;
@@ -599,6 +599,12 @@ export class OutboxDispatcher {
     // Jitter keeps many listings that failed together from retrying in lockstep.
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
+}
+
+/** The pool's connection settings (url or host/user/…), for the dedicated lock connection. */
+function lockConfig(ds: DataSource): ClientConfig {
+  const pool = (ds.driver as unknown as { master?: { options?: ClientConfig } }).master;
+  return { ...(pool?.options ?? {}) };
 }
 
 function texts(e: Explanation) {

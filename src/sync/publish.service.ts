@@ -423,7 +423,7 @@ async function recordResults(
   const bad: Array<{ id: string; error: string }> = [];
   let applied = 0;
   let failed = 0;
-  let skipped = 0;
+  const skipped = 0;
   chunk.forEach((t, i) => {
     const r = results[i] ?? { key: t.built.draft.key, outcome: "failed_retriable", remoteCode: "NO_RESULT" };
     const remoteSku = new Map((r.variants ?? []).map((v) => [v.sku, v.externalSkuId]));

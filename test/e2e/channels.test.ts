@@ -69,7 +69,8 @@ afterAll(async () => {
 });
 
 test("marketplaces lists the four with capabilities, limits and listing limits", async () => {
-  const res = await hub.gql(`{ marketplaces { code name capabilities defaultBaseUrl ratePolicy { requestsPerSecond }
+  const res =
+    await hub.gql(`{ marketplaces { code name capabilities defaultBaseUrl ratePolicy { requestsPerSecond }
     limits { variantsPerListing } listingLimits { titleMax descriptionMin } } }`);
   expect(res.errors).toBeUndefined();
   const byCode = Object.fromEntries(res.data.marketplaces.map((m: any) => [m.code, m]));
@@ -83,7 +84,12 @@ test("connect by credentials: ACTIVE, usable tokens stored sealed, no secret in 
   const { shop, res } = await connectShopee(producerA);
   expect(res.data.connectChannel.userErrors).toEqual([]);
   const ch = res.data.connectChannel.channel;
-  expect(ch).toMatchObject({ marketplace: "SHOPEE", status: "ACTIVE", shopId: shop.shopId, baseUrl: shopee.baseUrl });
+  expect(ch).toMatchObject({
+    marketplace: "SHOPEE",
+    status: "ACTIVE",
+    shopId: shop.shopId,
+    baseUrl: shopee.baseUrl,
+  });
   expect(ch.settings.stockRule.sharePercent).toBe(100);
   expect(ch.listingCounts).toEqual([]);
   expect(JSON.stringify(res)).not.toContain(shop.appSecret);
@@ -91,7 +97,10 @@ test("connect by credentials: ACTIVE, usable tokens stored sealed, no secret in 
   const id = idOf("Channel", ch.id)!;
   const creds = await new PgCredentialStore(hub.db.dataSource, hub.services.sync.box, id).load();
   expect(creds.accessToken).toBe(shop.accessToken);
-  const [raw] = await hub.db.dataSource.query(`SELECT encode(credentials, 'escape') AS c FROM channel WHERE id = $1`, [id]);
+  const [raw] = await hub.db.dataSource.query(
+    `SELECT encode(credentials, 'escape') AS c FROM channel WHERE id = $1`,
+    [id],
+  );
   expect(raw.c).not.toContain(shop.appSecret);
   // The same shop cannot be connected twice.
   const again = await hub.gql(CONNECT, {
@@ -162,17 +171,27 @@ test("connect by OAuth: authorization link, callback with the sandbox's code, si
     channel { id name status marketplace accessExpiresAt } userErrors { field code } } }`;
   const done = await hub.gql(COMPLETE, { state, p: [{ name: "code", value: code }] });
   expect(done.data.completeChannelAuthorization.userErrors).toEqual([]);
-  expect(done.data.completeChannelAuthorization.channel).toMatchObject({ name: "Lazada HTX", status: "ACTIVE", marketplace: "LAZADA" });
+  expect(done.data.completeChannelAuthorization.channel).toMatchObject({
+    name: "Lazada HTX",
+    status: "ACTIVE",
+    marketplace: "LAZADA",
+  });
   expect(done.data.completeChannelAuthorization.channel.accessExpiresAt).not.toBeNull();
   const replay = await hub.gql(COMPLETE, { state, p: [{ name: "code", value: code }] });
-  expect(replay.data.completeChannelAuthorization.userErrors).toEqual([{ field: "state", code: "AUTH_STATE_INVALID" }]);
+  expect(replay.data.completeChannelAuthorization.userErrors).toEqual([
+    { field: "state", code: "AUTH_STATE_INVALID" },
+  ]);
 });
 
 test("OAuth without app credentials configured or given is a userError naming the env vars", async () => {
   const res = await hub.gql(
     `mutation($input: ChannelAuthorizationInput!) { channelAuthorizationUrl(input: $input) { url userErrors { field code message } } }`,
     {
-      input: { producerId: toGlobalId("Producer", producerA), marketplace: "TIKI", redirectUri: "https://hub.example.vn/cb" },
+      input: {
+        producerId: toGlobalId("Producer", producerA),
+        marketplace: "TIKI",
+        redirectUri: "https://hub.example.vn/cb",
+      },
     },
     { lang: "en" },
   );
@@ -217,7 +236,10 @@ test("settings: bad cron and share > 100 are refused; a price rule change re-mar
     s: {
       priceRule: { markupBasisPoints: 1500, roundingStepVnd: 1000 },
       stockRule: { sharePercent: 50, maxUnits: 20 },
-      schedules: [{ kind: "ORDERS", cron: "*/2 * * * *" }, { kind: "RECONCILE", cron: null }],
+      schedules: [
+        { kind: "ORDERS", cron: "*/2 * * * *" },
+        { kind: "RECONCILE", cron: null },
+      ],
     },
   });
   expect(good.data.updateChannelSettings.userErrors).toEqual([]);
@@ -239,7 +261,8 @@ test("pause, resume, disconnect: state rules, credentials wiped, listings DELIST
   const { res } = await connectShopee(producerA);
   const id = res.data.connectChannel.channel.id;
   const uuid = idOf("Channel", id)!;
-  const OP = (op: string) => `mutation($id: ID!) { ${op}(id: $id) { channel { status } userErrors { field code } } }`;
+  const OP = (op: string) =>
+    `mutation($id: ID!) { ${op}(id: $id) { channel { status } userErrors { field code } } }`;
   expect((await hub.gql(OP("pauseChannel"), { id })).data.pauseChannel.channel.status).toBe("PAUSED");
   expect((await hub.gql(OP("resumeChannel"), { id })).data.resumeChannel.channel.status).toBe("ACTIVE");
   await hub.db.dataSource.query(`UPDATE channel SET status = 'NEEDS_REAUTH' WHERE id = $1`, [uuid]);
@@ -262,9 +285,13 @@ test("pause, resume, disconnect: state rules, credentials wiped, listings DELIST
   expect(d.data.disconnectChannel.channel.status).toBe("DISCONNECTED");
   const [row] = await hub.db.dataSource.query(`SELECT credentials FROM channel WHERE id = $1`, [uuid]);
   expect(row.credentials).toBeNull();
-  const states = await hub.db.dataSource.query(`SELECT DISTINCT state FROM listing WHERE channel_id = $1`, [uuid]);
+  const states = await hub.db.dataSource.query(`SELECT DISTINCT state FROM listing WHERE channel_id = $1`, [
+    uuid,
+  ]);
   expect(states).toEqual([{ state: "DELISTED" }]);
-  expect((await hub.gql(OP("pauseChannel"), { id })).data.pauseChannel.userErrors[0].code).toBe("CHANNEL_STATE");
+  expect((await hub.gql(OP("pauseChannel"), { id })).data.pauseChannel.userErrors[0].code).toBe(
+    "CHANNEL_STATE",
+  );
 });
 
 test("a producer key sees and changes only its own producer's channels", async () => {
@@ -276,14 +303,20 @@ test("a producer key sees and changes only its own producer's channels", async (
   const foreign = await connectShopee(producerA, keyB);
   expect(foreign.res.data?.connectChannel?.channel ?? null).toBeNull();
   expect(JSON.stringify(foreign.res)).toMatch(/NOT_FOUND|FORBIDDEN/);
-  expect((await hub.gql(`query($id: ID!) { channel(id: $id) { id } }`, { id: idA }, { key: keyB })).data.channel).toBeNull();
+  expect(
+    (await hub.gql(`query($id: ID!) { channel(id: $id) { id } }`, { id: idA }, { key: keyB })).data.channel,
+  ).toBeNull();
   const paused = await hub.gql(
     `mutation($id: ID!) { pauseChannel(id: $id) { channel { status } userErrors { code } } }`,
     { id: idA },
     { key: keyB },
   );
   expect(paused.data.pauseChannel.userErrors).toEqual([{ code: "NOT_FOUND" }]);
-  const list = await hub.gql(`{ channels(first: 50) { totalCount nodes { producerId } } }`, {}, { key: keyB });
+  const list = await hub.gql(
+    `{ channels(first: 50) { totalCount nodes { producerId } } }`,
+    {},
+    { key: keyB },
+  );
   expect(list.data.channels.totalCount).toBe(1);
   expect(list.data.channels.nodes[0].producerId).toBe(toGlobalId("Producer", producerB));
   const all = await hub.gql(`{ channels(first: 50, filter: { marketplace: SHOPEE }) { totalCount } }`);

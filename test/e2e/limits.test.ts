@@ -5,23 +5,16 @@
  */
 import { startTestHub, TestHub } from "../support/test-hub";
 import { ApiKeyRole } from "../../src/auth/api-key.entity";
-import { hostileQueries, deepQuery } from "../../bench/hostile-queries";
+import { hostileQueries, deepQuery, postRaw } from "../../bench/hostile-queries";
 
 const NORMAL = `{ products(first: 10) { nodes { id producer { id } } } }`;
 
-async function post(
-  hub: TestHub,
-  body: string | Buffer,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; ms: number; text: string; headers: Headers }> {
-  const t0 = performance.now();
-  const res = await fetch(hub.url, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${hub.adminKey}`, ...headers },
-    body,
+async function post(hub: TestHub, body: string | Buffer, headers: Record<string, string> = {}) {
+  return postRaw(hub.url, body, {
+    "content-type": "application/json",
+    authorization: `Bearer ${hub.adminKey}`,
+    ...headers,
   });
-  const text = await res.text();
-  return { status: res.status, ms: performance.now() - t0, text, headers: res.headers };
 }
 
 describe("abuse limits", () => {
@@ -49,6 +42,7 @@ describe("abuse limits", () => {
       `{ products(first: 50) { nodes { variants { stockMovements(first: 50) { nodes { id } } } } } }`,
     );
     expect(r.data).toBeUndefined();
+    expect(r.status).toBe(400);
     expect(r.errors?.[0].extensions).toMatchObject({
       code: "QUERY_TOO_COMPLEX",
       maxCost: 1000,
@@ -61,11 +55,26 @@ describe("abuse limits", () => {
     const nested = await hub.gql(`{ products(first: 1) { nodes { variants { stockMovements(first: 101) {
       totalCount } } } } }`);
     expect(nested.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(nested.status).toBe(400);
     expect(nested.errors?.[0].message).toMatch(/stockMovements.*100/);
     const viaVariable = await hub.gql(`query($n: Int) { producers(first: $n) { totalCount } }`, { n: 5000 });
     expect(viaVariable.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
     const negative = await hub.gql(`{ producers(first: -1) { totalCount } }`);
     expect(negative.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+  });
+
+  it("refuses NUL characters in any text input before a resolver runs (PostgreSQL cannot store them)", async () => {
+    const inVariables = await hub.gql(
+      `query($q: String) { products(filter: { search: $q }) { totalCount } }`,
+      {
+        q: "a\u0000b",
+      },
+    );
+    expect(inVariables.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(inVariables.errors?.[0].message).toMatch(/NUL/);
+    expect(inVariables.status).toBe(400);
+    const inline = await hub.gql(`{ products(filter: { search: "a\\u0000b" }) { totalCount } }`);
+    expect(inline.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
   });
 
   it("refuses a query nested deeper than 12 levels, and accepts one at the limit", async () => {
@@ -80,18 +89,21 @@ describe("abuse limits", () => {
     expect(over.errors?.[0].extensions?.code).toBe("QUERY_TOO_DEEP");
   });
 
-  it("refuses more than 30 aliases and documents with too many tokens", async () => {
+  it("refuses more than 30 aliases, and documents over 2000 tokens while parsing", async () => {
     const few = await hub.gql(
-      `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: productSets { no }`).join(" ")} }`,
+      `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: productSets { number }`).join(" ")} }`,
     );
     expect(few.errors).toBeUndefined();
     const many = await hub.gql(
-      `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: productSets { no }`).join(" ")} }`,
+      `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: productSets { number }`).join(" ")} }`,
     );
     expect(many.errors?.[0].extensions).toEqual({ code: "TOO_MANY_ALIASES", maxAliases: 30 });
     // Unaliased repetition is not an alias, but the parser's token cap stops it.
-    const repeated = await hub.gql(`{ ${"productSets { no } ".repeat(2000)} }`);
-    expect(repeated.errors?.[0].extensions?.code).toBe("GRAPHQL_PARSE_FAILED");
+    const repeated = await hub.gql(`{ ${"productSets { number } ".repeat(2000)} }`);
+    expect(repeated.errors?.[0]).toEqual({
+      message: "Truy vấn quá dài (tối đa 2000 token). / Query document too large (at most 2000 tokens).",
+      extensions: { code: "QUERY_TOO_LARGE", maxTokens: 2000 },
+    });
   });
 
   it("rejects each hostile request within 50 ms with a clear error, and keeps serving", async () => {
@@ -126,7 +138,7 @@ describe("abuse limits", () => {
     const body = JSON.parse(throttled!.text);
     expect(body.errors[0].extensions.code).toBe("THROTTLED");
     expect(body.errors[0].message).toMatch(/Vượt hạn mức.*\/ Query budget exceeded/);
-    const retry = Number(throttled!.headers.get("retry-after"));
+    const retry = Number(throttled!.headers["retry-after"]);
     expect(retry).toBeGreaterThanOrEqual(1);
     expect(body.errors[0].extensions.retryAfterSeconds).toBe(retry);
     expect(body.errors[0].extensions.cost.throttleStatus.currentlyAvailable).toBeLessThan(302);

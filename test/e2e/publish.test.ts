@@ -35,7 +35,15 @@ async function producer(name: string): Promise<string> {
 
 async function product(
   producerId: string,
-  o: { name: string; slug: string; sku: string; price?: number | null; images?: boolean; description?: string; cert?: "active" | "expired" },
+  o: {
+    name: string;
+    slug: string;
+    sku: string;
+    price?: number | null;
+    images?: boolean;
+    description?: string;
+    cert?: "active" | "expired";
+  },
 ): Promise<string> {
   const [p] = await hub.db.dataSource.query(
     `INSERT INTO product (producer_id, name, search_key, slug, category, description, story, images)
@@ -45,7 +53,8 @@ async function product(
       o.name,
       o.slug,
       o.slug,
-      o.description ?? "Cà phê Robusta rang mộc, không tẩm ướp, hương thơm tự nhiên của đất đỏ bazan Tây Nguyên.",
+      o.description ??
+        "Cà phê Robusta rang mộc, không tẩm ướp, hương thơm tự nhiên của đất đỏ bazan Tây Nguyên.",
       JSON.stringify(o.images === false ? [] : [{ url: IMAGE }]),
     ],
   );
@@ -53,7 +62,10 @@ async function product(
     `INSERT INTO variant (product_id, producer_id, sku, pack_spec, weight_grams, price_vnd) VALUES ($1, $2, $3, 'gói 500g', 550, $4) RETURNING id`,
     [p.id, producerId, o.sku, o.price === undefined ? 185_000 : o.price],
   );
-  await hub.db.dataSource.query(`INSERT INTO stock_level (variant_id, on_hand, reserved) VALUES ($1, 40, 0)`, [v.id]);
+  await hub.db.dataSource.query(
+    `INSERT INTO stock_level (variant_id, on_hand, reserved) VALUES ($1, 40, 0)`,
+    [v.id],
+  );
   if (o.cert) {
     const decided = o.cert === "active" ? "2025-03-10" : "2020-01-15";
     await hub.db.dataSource.query(
@@ -122,9 +134,23 @@ describe("publish to Shopee and Lazada", () => {
 
   beforeAll(async () => {
     pid = await producer("HTX Cà phê Gia Nghĩa");
-    products.certified = await product(pid, { name: "Cà phê Robusta Gia Nghĩa", slug: "cf-cert", sku: "CF-CERT-500", cert: "active" });
-    products.expired = await product(pid, { name: "Cà phê Culi Gia Nghĩa", slug: "cf-exp", sku: "CF-EXP-500", cert: "expired" });
-    products.plain = await product(pid, { name: "Cà phê Moka Gia Nghĩa", slug: "cf-plain", sku: "CF-PLAIN-500" });
+    products.certified = await product(pid, {
+      name: "Cà phê Robusta Gia Nghĩa",
+      slug: "cf-cert",
+      sku: "CF-CERT-500",
+      cert: "active",
+    });
+    products.expired = await product(pid, {
+      name: "Cà phê Culi Gia Nghĩa",
+      slug: "cf-exp",
+      sku: "CF-EXP-500",
+      cert: "expired",
+    });
+    products.plain = await product(pid, {
+      name: "Cà phê Moka Gia Nghĩa",
+      slug: "cf-plain",
+      sku: "CF-PLAIN-500",
+    });
     shopeeCh = await connect("shopee", pid);
     lazadaCh = await connect("lazada", pid);
   });
@@ -137,7 +163,9 @@ describe("publish to Shopee and Lazada", () => {
       price: null,
       images: false,
     });
-    const before = await hub.db.dataSource.query(`SELECT (SELECT count(*) FROM listing) l, (SELECT count(*) FROM sync_run) r`);
+    const before = await hub.db.dataSource.query(
+      `SELECT (SELECT count(*) FROM listing) l, (SELECT count(*) FROM sync_run) r`,
+    );
     const res = await hub.gql(
       PUBLISH,
       { input: { productIds: [toGlobalId("Product", bad)], channelIds: [shopeeCh], dryRun: true } },
@@ -160,30 +188,48 @@ describe("publish to Shopee and Lazada", () => {
     expect(p.message).toBe(p.messageEn);
     expect(p.messageVi).toContain("chưa có giá");
     expect(p.hintVi.length).toBeGreaterThan(5);
-    const after = await hub.db.dataSource.query(`SELECT (SELECT count(*) FROM listing) l, (SELECT count(*) FROM sync_run) r`);
+    const after = await hub.db.dataSource.query(
+      `SELECT (SELECT count(*) FROM listing) l, (SELECT count(*) FROM sync_run) r`,
+    );
     expect(after).toEqual(before);
     expect(queued).toEqual([]);
   });
 
   test("mappings through the API; missing required attributes are found from the connector", async () => {
-    const cats = await hub.gql(`query($id: ID!) { remoteCategories(channelId: $id) { id name isLeaf } }`, { id: shopeeCh });
+    const cats = await hub.gql(`query($id: ID!) { remoteCategories(channelId: $id) { id name isLeaf } }`, {
+      id: shopeeCh,
+    });
     const coffee = cats.data.remoteCategories.find((c: any) => c.name === "Cà phê" && c.isLeaf);
     expect(coffee).toBeDefined();
     const set = await hub.gql(
       `mutation($input: SetCategoryMappingInput!) { setCategoryMapping(input: $input) { mapping { id remoteCategoryId } userErrors { code } } }`,
-      { input: { marketplace: "SHOPEE", category: "BEVERAGE", remoteCategoryId: coffee.id, remoteCategoryName: coffee.name } },
+      {
+        input: {
+          marketplace: "SHOPEE",
+          category: "BEVERAGE",
+          remoteCategoryId: coffee.id,
+          remoteCategoryName: coffee.name,
+        },
+      },
     );
     expect(set.data.setCategoryMapping.mapping.remoteCategoryId).toBe(coffee.id);
     const dry = await hub.gql(PUBLISH, {
       input: { productIds: [toGlobalId("Product", products.plain)], channelIds: [shopeeCh], dryRun: true },
     });
-    const missing = dry.data.publishProducts.channels[0].previews[0].problems.filter((p: any) => p.code === "ATTRIBUTE_MISSING");
-    const attrs = await hub.gql(`query($id: ID!, $c: String!) { remoteCategoryAttributes(channelId: $id, categoryId: $c) { id required options { id name } } }`, {
-      id: shopeeCh,
-      c: coffee.id,
-    });
+    const missing = dry.data.publishProducts.channels[0].previews[0].problems.filter(
+      (p: any) => p.code === "ATTRIBUTE_MISSING",
+    );
+    const attrs = await hub.gql(
+      `query($id: ID!, $c: String!) { remoteCategoryAttributes(channelId: $id, categoryId: $c) { id required options { id name } } }`,
+      {
+        id: shopeeCh,
+        c: coffee.id,
+      },
+    );
     const required = attrs.data.remoteCategoryAttributes.filter((a: any) => a.required);
-    expect(missing.map((p: any) => p.field).sort()).toEqual(required.map((a: any) => `attributes.${a.id}`).sort());
+    expect(missing.map((p: any) => p.field).sort()).toEqual(
+      required.map((a: any) => `attributes.${a.id}`).sort(),
+    );
     for (const a of required) {
       const r = await hub.gql(
         `mutation($input: SetAttributeMappingInput!) { setAttributeMapping(input: $input) { mapping { id } userErrors { field code } } }`,
@@ -201,7 +247,15 @@ describe("publish to Shopee and Lazada", () => {
     }
     const badField = await hub.gql(
       `mutation($input: SetAttributeMappingInput!) { setAttributeMapping(input: $input) { userErrors { field code } } }`,
-      { input: { marketplace: "SHOPEE", remoteCategoryId: coffee.id, remoteAttributeId: "x", valueSource: "PRODUCT_FIELD", value: "product.secret" } },
+      {
+        input: {
+          marketplace: "SHOPEE",
+          remoteCategoryId: coffee.id,
+          remoteAttributeId: "x",
+          valueSource: "PRODUCT_FIELD",
+          value: "product.secret",
+        },
+      },
     );
     expect(badField.data.setAttributeMapping.userErrors).toEqual([{ field: "value", code: "INVALID_VALUE" }]);
     // A producer key cannot change the shared mappings.
@@ -217,7 +271,9 @@ describe("publish to Shopee and Lazada", () => {
 
   test("publish creates listings on both sandboxes; OCOP n sao only with a certificate in force", async () => {
     const ids = [products.certified, products.expired, products.plain].map((p) => toGlobalId("Product", p));
-    const res = await hub.gql(PUBLISH, { input: { productIds: ids, channelIds: [shopeeCh, lazadaCh], dryRun: false } });
+    const res = await hub.gql(PUBLISH, {
+      input: { productIds: ids, channelIds: [shopeeCh, lazadaCh], dryRun: false },
+    });
     expect(res.data.publishProducts.userErrors).toEqual([]);
     for (const c of res.data.publishProducts.channels) {
       expect(c.previews.filter((p: any) => !p.ready).map((p: any) => p.problems)).toEqual([]);
@@ -225,13 +281,19 @@ describe("publish to Shopee and Lazada", () => {
       expect(c.listingsQueued).toBe(3);
     }
     expect(queued).toHaveLength(2);
-    const pending = await hub.db.dataSource.query(`SELECT DISTINCT state FROM listing WHERE product_id = ANY($1)`, [
-      Object.values(products),
-    ]);
+    const pending = await hub.db.dataSource.query(
+      `SELECT DISTINCT state FROM listing WHERE product_id = ANY($1)`,
+      [Object.values(products)],
+    );
     expect(pending).toEqual([{ state: "PENDING" }]);
     await drain();
-    for (const [code, ch] of [["shopee", shopeeCh], ["lazada", lazadaCh]] as const) {
-      const shopId: string = (await hub.db.dataSource.query(`SELECT shop_id FROM channel WHERE id = $1`, [idOf("Channel", ch)]))[0].shop_id;
+    for (const [code, ch] of [
+      ["shopee", shopeeCh],
+      ["lazada", lazadaCh],
+    ] as const) {
+      const shopId: string = (
+        await hub.db.dataSource.query(`SELECT shop_id FROM channel WHERE id = $1`, [idOf("Channel", ch)])
+      )[0].shop_id;
       const sb = sandboxes[code];
       const cert = sb.skuView(shopId, "CF-CERT-500")!;
       expect(cert.title).toBe("Cà phê Robusta Gia Nghĩa gói 500g – OCOP 4 sao");
@@ -249,21 +311,33 @@ describe("publish to Shopee and Lazada", () => {
       [Object.values(products)],
     );
     expect(rows).toHaveLength(6);
-    for (const r of rows) expect(r).toMatchObject({ state: "LIVE", price_clean: true, stock_clean: true, content_clean: true });
+    for (const r of rows)
+      expect(r).toMatchObject({ state: "LIVE", price_clean: true, stock_clean: true, content_clean: true });
     expect(rows.every((r: any) => r.external_item_id)).toBe(true);
-    const runs = await hub.db.dataSource.query(`SELECT status, outcome, applied, failed FROM sync_run WHERE kind = 'PUBLISH'`);
+    const runs = await hub.db.dataSource.query(
+      `SELECT status, outcome, applied, failed FROM sync_run WHERE kind = 'PUBLISH'`,
+    );
     expect(runs).toEqual([
       { status: "FINISHED", outcome: "SUCCEEDED", applied: 3, failed: 0 },
       { status: "FINISHED", outcome: "SUCCEEDED", applied: 3, failed: 0 },
     ]);
-    const ch = await hub.gql(`query($id: ID!) { channel(id: $id) { listingCounts { state count } lastSuccess { kind } } }`, { id: shopeeCh });
+    const ch = await hub.gql(
+      `query($id: ID!) { channel(id: $id) { listingCounts { state count } lastSuccess { kind } } }`,
+      { id: shopeeCh },
+    );
     expect(ch.data.channel.listingCounts).toEqual([{ state: "LIVE", count: 3 }]);
     expect(ch.data.channel.lastSuccess).toEqual([{ kind: "PUBLISH" }]);
   });
 
   test("an existing remote listing is linked by SKU, not duplicated", async () => {
-    const linked = await product(pid, { name: "Cà phê Arabica Gia Nghĩa", slug: "cf-link", sku: "CF-LINK-500" });
-    const shopId: string = (await hub.db.dataSource.query(`SELECT shop_id FROM channel WHERE id = $1`, [idOf("Channel", shopeeCh)]))[0].shop_id;
+    const linked = await product(pid, {
+      name: "Cà phê Arabica Gia Nghĩa",
+      slug: "cf-link",
+      sku: "CF-LINK-500",
+    });
+    const shopId: string = (
+      await hub.db.dataSource.query(`SELECT shop_id FROM channel WHERE id = $1`, [idOf("Channel", shopeeCh)])
+    )[0].shop_id;
     const sb = sandboxes.shopee;
     const { externalItemId } = sb.seedListing(shopId, {
       title: "Cà phê Arabica (đăng tay)",
@@ -271,7 +345,9 @@ describe("publish to Shopee and Lazada", () => {
     });
     const before = sb.allSkus(shopId).length;
     sb.resetCounters();
-    await hub.gql(PUBLISH, { input: { productIds: [toGlobalId("Product", linked)], channelIds: [shopeeCh], dryRun: false } });
+    await hub.gql(PUBLISH, {
+      input: { productIds: [toGlobalId("Product", linked)], channelIds: [shopeeCh], dryRun: false },
+    });
     await drain();
     expect(sb.allSkus(shopId).length).toBe(before);
     expect(sb.counters().calls["/api/v2/product/add_item"] ?? 0).toBe(0);
@@ -288,7 +364,9 @@ describe("publish to Shopee and Lazada", () => {
     const key = await hub.issueKey(ApiKeyRole.PRODUCER, other);
     const res = await hub.gql(
       PUBLISH,
-      { input: { productIds: [toGlobalId("Product", products.plain)], channelIds: [shopeeCh], dryRun: true } },
+      {
+        input: { productIds: [toGlobalId("Product", products.plain)], channelIds: [shopeeCh], dryRun: true },
+      },
       { key },
     );
     expect(res.data.publishProducts.userErrors[0]).toMatchObject({ code: "NOT_FOUND" });
@@ -298,7 +376,12 @@ describe("publish to Shopee and Lazada", () => {
 test("npm start demo: four sandbox channels for the biggest producer, products LIVE, idempotent", async () => {
   const pid = await producer("HTX Đặc sản Demo");
   for (let i = 0; i < 8; i++)
-    await product(pid, { name: `Trà Shan tuyết cổ thụ số ${i + 1} Hà Giang`, slug: `demo-${i}`, sku: `DEMO-${i}`, images: false });
+    await product(pid, {
+      name: `Trà Shan tuyết cổ thụ số ${i + 1} Hà Giang`,
+      slug: `demo-${i}`,
+      sku: `DEMO-${i}`,
+      images: false,
+    });
   await hub.db.dataSource.query(`UPDATE variant SET weight_grams = NULL WHERE producer_id = $1`, [pid]);
   const r = await connectDemoChannels(hub.services.sync, sandboxes, queue, { hubUrl: "http://127.0.0.1:1" });
   expect(r.producerId).toBe(pid);
@@ -310,8 +393,15 @@ test("npm start demo: four sandbox channels for the biggest producer, products L
     [pid],
   );
   expect(states).toEqual(
-    ["lazada", "shopee", "tiki", "tiktok-shop"].map((m) => ({ marketplace: m, state: "LIVE", n: 8, err: null })),
+    ["lazada", "shopee", "tiki", "tiktok-shop"].map((m) => ({
+      marketplace: m,
+      state: "LIVE",
+      n: 8,
+      err: null,
+    })),
   );
-  const again = await connectDemoChannels(hub.services.sync, sandboxes, queue, { hubUrl: "http://127.0.0.1:1" });
+  const again = await connectDemoChannels(hub.services.sync, sandboxes, queue, {
+    hubUrl: "http://127.0.0.1:1",
+  });
   expect(again.channels).toEqual([]);
 });

@@ -32,7 +32,11 @@ const SKU = `RUN-${crypto.randomBytes(3).toString("hex")}`;
 beforeAll(async () => {
   hub = await startTestHub();
   const ds = hub.db.dataSource;
-  const queue = new PgBossJobQueue({ connectionString: hub.db.url, poolSize: 3, pollingIntervalSeconds: 0.5 });
+  const queue = new PgBossJobQueue({
+    connectionString: hub.db.url,
+    poolSize: 3,
+    pollingIntervalSeconds: 0.5,
+  });
   await queue.start();
   hub.services.queue = queue;
   worker = await startWorker(hub.services.sync, queue, { listen: false, sweepMs: 0 });
@@ -45,7 +49,10 @@ beforeAll(async () => {
   channelId = c.channelId;
   shopId = c.shopId;
   channelGid = toGlobalId("Channel", channelId);
-  sandbox.seedListing(shopId, { title: "Mắm tôm chua Huế", variants: [{ sku: SKU, priceVnd: 85_000, stock: 30 }] });
+  sandbox.seedListing(shopId, {
+    title: "Mắm tôm chua Huế",
+    variants: [{ sku: SKU, priceVnd: 85_000, stock: 30 }],
+  });
   const view = sandbox.skuView(shopId, SKU)!;
   const [l] = await ds.query(
     `INSERT INTO listing (channel_id, product_id, variant_id, listing_key, external_item_id, external_sku_id, state,
@@ -89,14 +96,32 @@ test("a dry run plans the pending stock push and sends nothing", async () => {
   const r = await hub.gql(TRIGGER, { c: channelGid, k: "STOCK", d: true }, { key: producerKey });
   expect(r.data.triggerSync.userErrors).toEqual([]);
   const run = r.data.triggerSync.run;
-  expect(run).toMatchObject({ status: "FINISHED", outcome: "SUCCEEDED", dryRun: true, total: 1, kind: "STOCK" });
+  expect(run).toMatchObject({
+    status: "FINISHED",
+    outcome: "SUCCEEDED",
+    dryRun: true,
+    total: 1,
+    kind: "STOCK",
+  });
   expect(run.items.nodes).toEqual([
-    expect.objectContaining({ sku: SKU, kind: "stock", status: "PLANNED", valueJson: JSON.stringify({ stock: 24 }) }),
+    expect.objectContaining({
+      sku: SKU,
+      kind: "stock",
+      status: "PLANNED",
+      valueJson: JSON.stringify({ stock: 24 }),
+    }),
   ]);
   expect(sandbox.skuView(shopId, SKU)!.stock).toBe(30);
 
-  const orders = await hub.gql(TRIGGER, { c: channelGid, k: "ORDERS", d: true }, { key: producerKey, lang: "en" });
-  expect(orders.data.triggerSync.userErrors[0]).toMatchObject({ field: "dryRun", code: "DRY_RUN_UNSUPPORTED" });
+  const orders = await hub.gql(
+    TRIGGER,
+    { c: channelGid, k: "ORDERS", d: true },
+    { key: producerKey, lang: "en" },
+  );
+  expect(orders.data.triggerSync.userErrors[0]).toMatchObject({
+    field: "dryRun",
+    code: "DRY_RUN_UNSUPPORTED",
+  });
 });
 
 test("a triggered run is queued, executed by the worker and recorded item by item", async () => {
@@ -171,7 +196,11 @@ test("another producer's key neither sees nor triggers this channel's runs", asy
   const list = await hub.gql(`{ syncRuns(first: 50) { totalCount } }`, {}, { key: strangerKey });
   expect(list.data.syncRuns.totalCount).toBe(0);
   const [anyRun] = await hub.db.dataSource.query(`SELECT id FROM sync_run LIMIT 1`);
-  const one = await hub.gql(`query($id: ID!) { syncRun(id: $id) { id } }`, { id: anyRun.id }, { key: strangerKey });
+  const one = await hub.gql(
+    `query($id: ID!) { syncRun(id: $id) { id } }`,
+    { id: anyRun.id },
+    { key: strangerKey },
+  );
   expect(one.data.syncRun).toBeNull();
   const t = await hub.gql(TRIGGER, { c: channelGid, k: "STOCK" }, { key: strangerKey });
   expect(t.data.triggerSync.userErrors[0]).toMatchObject({ field: "channelId", code: "NOT_FOUND" });

@@ -18,6 +18,14 @@ const MARKETPLACES = Object.keys(SANDBOXES) as MarketplaceCode[];
 let hub: TestHub;
 let origin: string;
 let queue: InlineJobQueue;
+/** When set, queuing fails as if pg-boss were unreachable. */
+let queueDown = false;
+const brokenQueue = {
+  enqueueRun: async () => undefined,
+  enqueueOrderImport: async () => {
+    throw new Error("queue unreachable");
+  },
+};
 const sandboxes = new Map<MarketplaceCode, MarketplaceSandbox>();
 
 interface Captured {
@@ -78,7 +86,7 @@ beforeAll(async () => {
   hub = await startTestHub({
     routes: (services) => {
       queue = new InlineJobQueue(() => services.sync);
-      return [webhookRoutes({ rt: services.sync, queue: () => queue })];
+      return [webhookRoutes({ rt: services.sync, queue: () => (queueDown ? brokenQueue : queue) })];
     },
   });
   origin = new URL(hub.url).origin;
@@ -202,4 +210,47 @@ test("unknown marketplace, unknown channel and a channel of another marketplace 
   expect(await post(`/webhooks/lazada/not-a-uuid`)).toBe(404);
   expect(await post(`/webhooks/shopee/${channelId}`)).toBe(404);
   expect(await post(`/webhooks/lazada/${channelId}`)).toBe(401);
+});
+
+test("a burst of pushes for one channel becomes a few import jobs, not one per push", async () => {
+  const { ds, sb, channelId, shopId, variantId } = await setUp("lazada", "WH-BURST");
+  const jobsBefore = queue.jobs.length;
+  sb.setWebhookTarget(`${origin}/webhooks/lazada/${channelId}`);
+  try {
+    for (let i = 0; i < 20; i++) sb.createOrder(shopId, [{ sku: "WH-BURST", quantity: 1 }]);
+    await sb.flushWebhooks();
+    await queue.drain();
+  } finally {
+    sb.setWebhookTarget(null);
+  }
+  const jobs = queue.jobs.slice(jobsBefore).filter((j) => j.channelId === channelId);
+  expect(jobs.reduce((n, j) => n + j.externalOrderIds.length, 0)).toBe(20);
+  expect(jobs.length).toBeLessThanOrEqual(5);
+  expect(await stockOf(ds, variantId)).toMatchObject({ reserved: 20 });
+});
+
+test("when the queue is down the push gets 503 and nothing is kept, so the redelivery is not lost", async () => {
+  const { ds, sb, channelId, shopId, variantId } = await setUp("tiktok-shop", "WH-DOWN");
+  const cap = await captureServer();
+  try {
+    sb.setWebhookTarget(`${cap.origin}/webhooks/tiktok-shop/${channelId}`);
+    sb.createOrder(shopId, [{ sku: "WH-DOWN", quantity: 2 }]);
+    await sb.flushWebhooks();
+  } finally {
+    sb.setWebhookTarget(null);
+    await cap.close();
+  }
+  queueDown = true;
+  try {
+    expect(await replay(cap.got[0], cap.got[0].body)).toBe(503);
+  } finally {
+    queueDown = false;
+  }
+  const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM webhook_event WHERE channel_id = $1`, [
+    channelId,
+  ]);
+  expect(n).toBe(0);
+  expect(await replay(cap.got[0], cap.got[0].body)).toBe(200);
+  await queue.drain();
+  expect(await stockOf(ds, variantId)).toMatchObject({ reserved: 2 });
 });

@@ -46,7 +46,11 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  ms = 10_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -82,7 +86,8 @@ async function worker(executors: Partial<Record<SyncKind, RunExecutor>>) {
 
 async function channel(status = "ACTIVE"): Promise<string> {
   const id = await insertChannel(db.dataSource, { marketplace: "tiki", baseUrl: "http://127.0.0.1:9" });
-  if (status !== "ACTIVE") await db.dataSource.query(`UPDATE channel SET status = $2 WHERE id = $1`, [id, status]);
+  if (status !== "ACTIVE")
+    await db.dataSource.query(`UPDATE channel SET status = $2 WHERE id = $1`, [id, status]);
   return id;
 }
 
@@ -129,7 +134,9 @@ test("two workers run every job once, never two writes of one channel at a time"
   const byWorker = [...executions.values()].flat();
   expect(byWorker.filter((w) => w === "a").length + byWorker.filter((w) => w === "b").length).toBe(30);
   expect(maxActivePerChannel).toBe(1);
-  const rows = await db.dataSource.query(`SELECT outcome, applied FROM sync_run WHERE id = ANY($1)`, [runIds]);
+  const rows = await db.dataSource.query(`SELECT outcome, applied FROM sync_run WHERE id = ANY($1)`, [
+    runIds,
+  ]);
   expect(rows.every((r: any) => r.outcome === "SUCCEEDED" && r.applied === 1)).toBe(true);
 });
 
@@ -157,10 +164,14 @@ test("a worker that dies mid-run has its run finished by the other", async () =>
       await recordItems(r.ds, runRow.id, [{ kind: "price", status: SyncItemStatus.APPLIED }]);
     },
   });
-  const done = await until("run taken over", async () => {
-    const r = await runRow(id);
-    return r.status === "FINISHED" ? r : null;
-  }, 15_000);
+  const done = await until(
+    "run taken over",
+    async () => {
+      const r = await runRow(id);
+      return r.status === "FINISHED" ? r : null;
+    },
+    15_000,
+  );
   expect(finishedBy).toEqual([id]);
   expect(done.outcome).toBe("SUCCEEDED");
   expect(done.details.takeovers).toBe(1);
@@ -175,14 +186,19 @@ test("rate limits defer the run without burning attempts; auth failures stop it 
     [SyncKind.STOCK]: async (r, runRow) => {
       const n = (calls.get(runRow.channelId!) ?? 0) + 1;
       calls.set(runRow.channelId!, n);
-      if (runRow.channelId === revoked) throw new NeedsReauthError("tiki", "invalid_grant", "revoked", "token");
+      if (runRow.channelId === revoked)
+        throw new NeedsReauthError("tiki", "invalid_grant", "revoked", "token");
       // More 429s than the queue's retryLimit (3): they must not use up the attempts.
       if (n <= 4) throw new ConnectorError("tiki", "rate_limited", "429", "too many requests", "stock");
       return { total: 1, applied: 1, skipped: 0, failed: 0 };
     },
   });
   const q = started[0].q;
-  const [rl, rv, pa] = [await run(limited, SyncKind.STOCK), await run(revoked, SyncKind.STOCK), await run(paused, SyncKind.STOCK)];
+  const [rl, rv, pa] = [
+    await run(limited, SyncKind.STOCK),
+    await run(revoked, SyncKind.STOCK),
+    await run(paused, SyncKind.STOCK),
+  ];
   for (const id of [rl, rv, pa]) await q.enqueueRun(id);
 
   const done = await until(

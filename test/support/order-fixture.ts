@@ -14,6 +14,7 @@ import type { MarketplaceSandbox, SandboxShop } from "../../src/sandbox/sandbox"
 import type { JobQueue, OrderImportJob } from "../../src/sync/jobs";
 import type { SyncRuntime } from "../../src/sync/runtime";
 import { processOrderImportJob } from "../../src/orders/order-import.service";
+import { RetryLater } from "../../src/sync/job-queue";
 
 export interface Catalogue {
   producerId: string;
@@ -103,6 +104,7 @@ export async function connectSandbox(
 export class InlineJobQueue implements JobQueue {
   readonly jobs: OrderImportJob[] = [];
   readonly errors: unknown[] = [];
+  deferred = 0;
   private readonly running = new Set<Promise<void>>();
   constructor(private readonly rt: () => SyncRuntime) {}
 
@@ -112,8 +114,18 @@ export class InlineJobQueue implements JobQueue {
 
   async enqueueOrderImport(job: OrderImportJob): Promise<void> {
     this.jobs.push(job);
+    this.run(job, 0);
+  }
+
+  /** As the real queue: a RetryLater runs the job again a little later without counting as a failure. */
+  private run(job: OrderImportJob, deferrals: number): void {
     const p: Promise<void> = processOrderImportJob(this.rt(), job)
-      .catch((e) => void this.errors.push(e))
+      .catch(async (e) => {
+        if (!(e instanceof RetryLater) || deferrals >= 30) return void this.errors.push(e);
+        this.deferred++;
+        await new Promise((r) => setTimeout(r, 50));
+        this.run(job, deferrals + 1);
+      })
       .finally(() => this.running.delete(p));
     this.running.add(p);
   }

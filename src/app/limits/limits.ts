@@ -6,10 +6,11 @@
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ApolloServerPlugin, HeaderMap } from "@apollo/server";
-import { GraphQLError, ValidationRule } from "graphql";
+import { GraphQLError, GraphQLFormattedError, ValidationRule } from "graphql";
 import type { HubContext } from "../context";
 import { DEFAULT_RATE_LIMIT, RateLimitOptions, RateLimiter, ThrottleStatus } from "./rate-limiter";
 import {
+  BAD_REQUEST,
   LIMIT_CODES,
   aliasLimitRule,
   costError,
@@ -25,7 +26,10 @@ export interface LimitOptions {
   maxAliases: number;
   /** Largest requested cost of one operation, points (default 1000, as Shopify). */
   maxCost: number;
-  /** Parser token cap, so a huge document is refused while it is read (default 5000). */
+  /**
+   * Parser token cap (default 2000): a huge document is refused while it is read, before graphql's
+   * validation, whose overlapping-fields check grows with the square of repeated fields.
+   */
   maxTokens: number;
   /** Per-caller cost budget; false turns it off (default: on, except in test mode). */
   rate: RateLimitOptions | false;
@@ -35,7 +39,7 @@ export const DEFAULT_LIMITS: Omit<LimitOptions, "rate"> = {
   maxDepth: 12,
   maxAliases: 30,
   maxCost: 1000,
-  maxTokens: 5000,
+  maxTokens: 2000,
 };
 
 /** Test mode has no rate limit unless asked for, so suites that fire many requests are not throttled. */
@@ -73,6 +77,26 @@ export function throttledError(retryAfterMs: number, cost: CostExtension): Graph
   );
 }
 
+/** True when any string in `value` (at any depth) holds a NUL character. */
+export function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (depth > 32 || value === null || typeof value !== "object") return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value))
+    if (containsNul(v, depth + 1)) return true;
+  return false;
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, so such input would fail deep in a service as an
+ * internal error; it is refused here for every operation at once (found by the mutation fuzzer).
+ */
+export function nulError(): GraphQLError {
+  return new GraphQLError(
+    "Văn bản không được chứa ký tự NUL (\\u0000). / Text must not contain NUL characters (\\u0000).",
+    { extensions: { code: "BAD_USER_INPUT", http: BAD_REQUEST } },
+  );
+}
+
 export function limitsPlugin(limits: LimitOptions, maxPageSize: number): ApolloServerPlugin<HubContext> {
   const limiter = limits.rate ? new RateLimiter(limits.rate) : null;
   return {
@@ -80,6 +104,8 @@ export function limitsPlugin(limits: LimitOptions, maxPageSize: number): ApolloS
       let cost: CostExtension | null = null;
       return {
         async didResolveOperation(rc) {
+          if (rc.source.includes("\u0000") || /\\u0000/i.test(rc.source) || containsNul(rc.request.variables))
+            throw nulError();
           let requested: number;
           let pageSizeViolation: string | null = null;
           try {
@@ -126,21 +152,35 @@ function httpError(message: string, code: string, extra: Record<string, unknown>
  * authentication or parsing. Other errors keep Fastify's default handling.
  */
 export function installHttpLimits(app: FastifyInstance, bodyLimit: number, graphqlPath = "/graphql"): void {
+  const mib = Math.round((bodyLimit / 1024 / 1024) * 100) / 100;
+  const tooLarge = JSON.stringify(
+    httpError(
+      `Nội dung yêu cầu quá lớn (tối đa ${mib} MiB). / Request body too large (at most ${mib} MiB).`,
+      LIMIT_CODES.body,
+      { limitBytes: bodyLimit },
+    ),
+  );
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      const mib = Math.round((bodyLimit / 1024 / 1024) * 100) / 100;
-      return reply
-        .code(413)
-        .header("connection", "close")
-        .send(
-          httpError(
-            `Nội dung yêu cầu quá lớn (tối đa ${mib} MiB). / Request body too large (at most ${mib} MiB).`,
-            LIMIT_CODES.body,
-            { limitBytes: bodyLimit },
-          ),
-        );
+      return reply.code(413).type("application/json; charset=utf-8").send(tooLarge);
     }
     throw error;
+  });
+  // A client that sends `Expect: 100-continue` (curl does above 1 MiB) is refused before it sends
+  // the body. Without it, the 413 above goes out as soon as Content-Length is read, and Fastify
+  // then closes the connection, so an oversized body is never read.
+  app.server.on("checkContinue", (req, res) => {
+    if (Number(req.headers["content-length"]) > bodyLimit) {
+      res.writeHead(413, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(tooLarge),
+        connection: "close",
+      });
+      res.end(tooLarge);
+      return;
+    }
+    res.writeContinue();
+    app.server.emit("request", req, res);
   });
   app.addHook("preValidation", async (request, reply) => {
     if (Array.isArray(request.body) && request.url.split("?")[0] === graphqlPath) {
@@ -158,15 +198,28 @@ export function installHttpLimits(app: FastifyInstance, bodyLimit: number, graph
 }
 
 const LIMIT_CODE_SET = new Set<string>(Object.values(LIMIT_CODES));
+// graphql 16 words it "more that"; later versions may fix the typo.
+const TOKEN_CAP = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/;
 
 /**
- * What a client may see of a limit error (its code and figures), or null for any other error.
- * Validation rules' errors arrive wrapped as GRAPHQL_VALIDATION_FAILED; their own code is kept.
+ * The client's view of a limit error (its code and figures, a bilingual message), or null for any
+ * other error. Validation rules' errors arrive wrapped as GRAPHQL_VALIDATION_FAILED; their own code
+ * is kept. The parser's token cap is reworded, since graphql-js words it as a syntax error.
  */
-export function limitErrorExtensions(original: unknown): Record<string, unknown> | null {
+export function formatLimitError(
+  formatted: GraphQLFormattedError,
+  original: unknown,
+): GraphQLFormattedError | null {
+  const tokens = TOKEN_CAP.exec(formatted.message);
+  if (tokens) {
+    return {
+      message: `Truy vấn quá dài (tối đa ${tokens[1]} token). / Query document too large (at most ${tokens[1]} tokens).`,
+      extensions: { code: LIMIT_CODES.tokens, maxTokens: Number(tokens[1]) },
+    };
+  }
   if (!(original instanceof GraphQLError)) return null;
   const code = original.extensions?.code;
   if (typeof code !== "string" || !LIMIT_CODE_SET.has(code) || code === "BAD_USER_INPUT") return null;
-  const { http: _http, ...rest } = original.extensions;
-  return rest;
+  const { http: _http, ...extensions } = original.extensions;
+  return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
 }

@@ -23,12 +23,16 @@ import { DEFAULT_PAGE_SIZE } from "../../common/graphql/relay";
 export const LIMIT_CODES = {
   depth: "QUERY_TOO_DEEP",
   aliases: "TOO_MANY_ALIASES",
+  tokens: "QUERY_TOO_LARGE",
   cost: "QUERY_TOO_COMPLEX",
   pageSize: "BAD_USER_INPUT",
   throttled: "THROTTLED",
   batch: "BATCH_NOT_SUPPORTED",
   body: "PAYLOAD_TOO_LARGE",
 } as const;
+
+/** Errors thrown before execution would otherwise answer HTTP 500; these are the client's fault. */
+export const BAD_REQUEST = { status: 400 };
 
 export function depthError(max: number): GraphQLError {
   return new GraphQLError(
@@ -49,14 +53,16 @@ export function costError(max: number, requested: number | null): GraphQLError {
   return new GraphQLError(
     `Truy vấn quá tốn kém${what}, tối đa ${max} điểm; hãy giảm \`first\` hoặc bớt trường. / ` +
       `Query cost${what} exceeds the limit of ${max} points; lower \`first\` or select fewer fields.`,
-    { extensions: { code: LIMIT_CODES.cost, maxCost: max, requestedQueryCost: requested } },
+    {
+      extensions: { code: LIMIT_CODES.cost, maxCost: max, requestedQueryCost: requested, http: BAD_REQUEST },
+    },
   );
 }
 
 export function pageSizeError(field: string, max: number): GraphQLError {
   return new GraphQLError(
     `\`first\` của \`${field}\` phải từ 0 đến ${max}. / \`first\` of \`${field}\` must be between 0 and ${max}.`,
-    { extensions: { code: LIMIT_CODES.pageSize, field } },
+    { extensions: { code: LIMIT_CODES.pageSize, field, http: BAD_REQUEST } },
   );
 }
 

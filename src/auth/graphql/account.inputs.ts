@@ -25,7 +25,9 @@ export class ChangePasswordInput {
 @InputType()
 export class CreateUserInput {
   @Field() @Text(254, 3) @Email() email!: string;
-  @Field({ description: `At least ${PASSWORD_MIN} characters; the user should change it after the first login.` })
+  @Field({
+    description: `At least ${PASSWORD_MIN} characters; the user should change it after the first login.`,
+  })
   @Text(PASSWORD_MAX, PASSWORD_MIN)
   password!: string;
   @Field(() => String, { nullable: true }) @IsOptional() @Text(200) displayName?: string | null;

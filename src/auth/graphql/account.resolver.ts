@@ -13,7 +13,13 @@ import { ApiKey } from "../api-key.entity";
 import { producerFilter } from "../viewer";
 import { Scope } from "../permissions";
 import type { SessionTokens } from "../session.service";
-import { ChangePasswordInput, CreateApiKeyInput, CreateUserInput, LoginInput, SetMembershipInput } from "./account.inputs";
+import {
+  ChangePasswordInput,
+  CreateApiKeyInput,
+  CreateUserInput,
+  LoginInput,
+  SetMembershipInput,
+} from "./account.inputs";
 import {
   ApiKeyConnection,
   ApiKeyPayload,
@@ -66,7 +72,10 @@ export class AccountResolver {
 
   @Authorized()
   @Mutation(() => ChangePasswordPayload, { description: "Changes the password; other sessions end." })
-  changePassword(@Ctx() ctx: HubContext, @Arg("input") input: ChangePasswordInput): Promise<ChangePasswordPayload> {
+  changePassword(
+    @Ctx() ctx: HubContext,
+    @Arg("input") input: ChangePasswordInput,
+  ): Promise<ChangePasswordPayload> {
     return mutate(ctx, { changed: false }, async () => {
       await ctx.services.sessions.changePassword(ctx.viewer!, input.currentPassword, input.newPassword);
       return { changed: true };
@@ -78,7 +87,9 @@ export class AccountResolver {
   async me(@Ctx() ctx: HubContext): Promise<Me> {
     const v = ctx.viewer!;
     const user = v.userId ? await ctx.services.accounts.user(v.userId) : null;
-    const key = v.keyId ? await ctx.dataSource.getRepository(ApiKey).findOne({ where: { id: v.keyId } }) : null;
+    const key = v.keyId
+      ? await ctx.dataSource.getRepository(ApiKey).findOne({ where: { id: v.keyId } })
+      : null;
     const ids = producerFilter(v);
     return {
       actor: v.actor,
@@ -91,7 +102,8 @@ export class AccountResolver {
 
   @Authorized()
   @Mutation(() => UserPayload, {
-    description: "Creates a user with a first membership (admins; organization admins and producer owners within theirs).",
+    description:
+      "Creates a user with a first membership (admins; organization admins and producer owners within theirs).",
   })
   createUser(@Ctx() ctx: HubContext, @Arg("input") input: CreateUserInput): Promise<UserPayload> {
     return mutate(ctx, { user: null }, async () => ({

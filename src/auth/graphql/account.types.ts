@@ -10,7 +10,10 @@ import { ApiKeyRole } from "../api-key.entity";
 import { MembershipRole, Scope } from "../permissions";
 import "../../catalogue/graphql/catalogue.enums";
 
-@ObjectType({ description: "A role of a user on the platform, an organization or a producer.", simpleResolvers: true })
+@ObjectType({
+  description: "A role of a user on the platform, an organization or a producer.",
+  simpleResolvers: true,
+})
 export class MembershipType {
   @Field(() => MembershipRole) role!: MembershipRole;
   @Field(() => ID, { nullable: true, description: "Global id of the organization, when the role is on one." })

@@ -179,12 +179,19 @@ export class RecordCertificationInput {
 
 /** Score with up to two decimals, 0–100. */
 function IntRangeFloat(): PropertyDecorator {
-  const { Min, Max, IsNumber } = require("class-validator");
+  const { Min, Max, IsNumber, ValidateBy } = require("class-validator");
   return (target, key) => {
-    IsNumber({ maxDecimalPlaces: 2 }, { context: { code: "OUT_OF_RANGE", params: { min: 0, max: 100 } } })(
-      target,
-      key,
-    );
+    // Not IsNumber's maxDecimalPlaces: it crashes on numbers printed in exponent form (1e-7).
+    IsNumber({}, { context: { code: "OUT_OF_RANGE", params: { min: 0, max: 100 } } })(target, key);
+    ValidateBy(
+      {
+        name: "twoDecimals",
+        validator: {
+          validate: (v: unknown) => typeof v === "number" && Math.abs(v * 100 - Math.round(v * 100)) < 1e-6,
+        },
+      },
+      { context: { code: "OUT_OF_RANGE", params: { min: 0, max: 100 } } },
+    )(target, key);
     Min(0, { context: { params: { min: 0, max: 100 } } })(target, key);
     Max(100, { context: { params: { min: 0, max: 100 } } })(target, key);
   };

@@ -82,7 +82,10 @@ function previewOut(p: ListingPreview, locale: Locale): ListingPreviewType {
     description: p.draft.description,
     categoryId: p.draft.categoryId || null,
     categoryName: p.categoryName,
-    attributes: Object.entries(p.draft.attributes).map(([id, v]) => ({ id, values: Array.isArray(v) ? v : [v] })),
+    attributes: Object.entries(p.draft.attributes).map(([id, v]) => ({
+      id,
+      values: Array.isArray(v) ? v : [v],
+    })),
     images: p.draft.images,
     ocopStar: p.ocopStar,
     variants: p.variants.map((v) => ({
@@ -99,7 +102,9 @@ function previewOut(p: ListingPreview, locale: Locale): ListingPreviewType {
 @Resolver(() => ChannelType)
 export class ChannelResolver {
   @Authorized()
-  @Query(() => [MarketplaceInfo], { description: "Supported marketplaces and what the hub can do with each." })
+  @Query(() => [MarketplaceInfo], {
+    description: "Supported marketplaces and what the hub can do with each.",
+  })
   marketplaces(@Ctx() ctx: HubContext): MarketplaceInfo[] {
     return Object.values(ctx.services.sync.connectors).map((c) => ({
       code: c.code,
@@ -122,7 +127,9 @@ export class ChannelResolver {
     const win = pageWindow(ctx, page);
     const svc = new ChannelService(ctx.services.sync);
     const f = {
-      producerId: filter?.producerId ? (idOf("Producer", filter.producerId) ?? "00000000-0000-0000-0000-000000000000") : null,
+      producerId: filter?.producerId
+        ? (idOf("Producer", filter.producerId) ?? "00000000-0000-0000-0000-000000000000")
+        : null,
       marketplace: filter?.marketplace ?? null,
       status: filter?.status ?? null,
     };
@@ -138,7 +145,9 @@ export class ChannelResolver {
     return c ? toChannelType(c) : null;
   }
 
-  @FieldResolver(() => [KindSuccess], { description: "When each kind of sync last finished without failures." })
+  @FieldResolver(() => [KindSuccess], {
+    description: "When each kind of sync last finished without failures.",
+  })
   lastSuccess(@Root() c: ChannelType, @Ctx() ctx: HubContext): Promise<KindSuccess[]> {
     return new ChannelService(ctx.services.sync).lastSuccess(c.uuid);
   }
@@ -162,7 +171,9 @@ export class ChannelResolver {
   }
 
   @Authorized()
-  @Mutation(() => ChannelAuthorizationPayload, { description: "Starts the marketplace's OAuth flow for a producer." })
+  @Mutation(() => ChannelAuthorizationPayload, {
+    description: "Starts the marketplace's OAuth flow for a producer.",
+  })
   channelAuthorizationUrl(
     @Ctx() ctx: HubContext,
     @Arg("input") input: ChannelAuthorizationInput,
@@ -176,7 +187,9 @@ export class ChannelResolver {
   }
 
   @Authorized()
-  @Mutation(() => ChannelPayload, { description: "Completes OAuth with the parameters the marketplace redirected with." })
+  @Mutation(() => ChannelPayload, {
+    description: "Completes OAuth with the parameters the marketplace redirected with.",
+  })
   completeChannelAuthorization(
     @Ctx() ctx: HubContext,
     @Arg("state") state: string,
@@ -184,13 +197,19 @@ export class ChannelResolver {
   ): Promise<ChannelPayload> {
     return mutate(ctx, { channel: null }, async () => ({
       channel: toChannelType(
-        await new ChannelService(ctx.services.sync).completeAuthorization(ctx.viewer!, state, params(callbackParams)),
+        await new ChannelService(ctx.services.sync).completeAuthorization(
+          ctx.viewer!,
+          state,
+          params(callbackParams),
+        ),
       ),
     }));
   }
 
   @Authorized()
-  @Mutation(() => ChannelPayload, { description: "Price rule, stock rule and schedules; a rule change re-pushes values." })
+  @Mutation(() => ChannelPayload, {
+    description: "Price rule, stock rule and schedules; a rule change re-pushes values.",
+  })
   updateChannelSettings(
     @Ctx() ctx: HubContext,
     @Arg("id", () => ID) id: string,
@@ -227,7 +246,9 @@ export class ChannelResolver {
   @Mutation(() => ChannelPayload, { description: "Wipes credentials, stops sync, marks listings DELISTED." })
   disconnectChannel(@Ctx() ctx: HubContext, @Arg("id", () => ID) id: string): Promise<ChannelPayload> {
     return mutate(ctx, { channel: null }, async () => ({
-      channel: toChannelType(await new ChannelService(ctx.services.sync).disconnect(ctx.viewer!, channelId(id))),
+      channel: toChannelType(
+        await new ChannelService(ctx.services.sync).disconnect(ctx.viewer!, channelId(id)),
+      ),
     }));
   }
 
@@ -256,8 +277,13 @@ export class ChannelResolver {
   }
 
   @Authorized()
-  @Mutation(() => CategoryMappingPayload, { description: "Admin only: maps an OCOP category (or product set)." })
-  setCategoryMapping(@Ctx() ctx: HubContext, @Arg("input") input: SetCategoryMappingInput): Promise<CategoryMappingPayload> {
+  @Mutation(() => CategoryMappingPayload, {
+    description: "Admin only: maps an OCOP category (or product set).",
+  })
+  setCategoryMapping(
+    @Ctx() ctx: HubContext,
+    @Arg("input") input: SetCategoryMappingInput,
+  ): Promise<CategoryMappingPayload> {
     return mutate(ctx, { mapping: null }, async () => ({
       mapping: await new MappingService(ctx.services.sync).setCategoryMapping(ctx.viewer!, input),
     }));
@@ -270,7 +296,10 @@ export class ChannelResolver {
     @Arg("input") input: SetAttributeMappingInput,
   ): Promise<AttributeMappingPayload> {
     return mutate(ctx, { mapping: null }, async () => ({
-      mapping: (await new MappingService(ctx.services.sync).setAttributeMapping(ctx.viewer!, input)) as AttributeMappingType,
+      mapping: (await new MappingService(ctx.services.sync).setAttributeMapping(
+        ctx.viewer!,
+        input,
+      )) as AttributeMappingType,
     }));
   }
 
@@ -288,8 +317,13 @@ export class ChannelResolver {
   }
 
   @Authorized()
-  @Query(() => [RemoteCategoryType], { description: "The marketplace's category tree, read through the channel." })
-  remoteCategories(@Ctx() ctx: HubContext, @Arg("channelId", () => ID) id: string): Promise<RemoteCategoryType[]> {
+  @Query(() => [RemoteCategoryType], {
+    description: "The marketplace's category tree, read through the channel.",
+  })
+  remoteCategories(
+    @Ctx() ctx: HubContext,
+    @Arg("channelId", () => ID) id: string,
+  ): Promise<RemoteCategoryType[]> {
     return new MappingService(ctx.services.sync).remoteCategories(ctx.viewer!, channelId(id, "channelId"));
   }
 
@@ -312,9 +346,13 @@ export class ChannelResolver {
 
   @Authorized()
   @Mutation(() => PublishPayload, {
-    description: "Preflight, then (without dryRun) create or link listings and queue one publish run per channel.",
+    description:
+      "Preflight, then (without dryRun) create or link listings and queue one publish run per channel.",
   })
-  publishProducts(@Ctx() ctx: HubContext, @Arg("input") input: PublishProductsInput): Promise<PublishPayload> {
+  publishProducts(
+    @Ctx() ctx: HubContext,
+    @Arg("input") input: PublishProductsInput,
+  ): Promise<PublishPayload> {
     return mutate(ctx, { dryRun: null, channels: [] }, async () => {
       const productIds = input.productIds.map((id, i) => {
         const uuid = idOf("Product", id);

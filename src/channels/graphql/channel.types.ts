@@ -71,7 +71,10 @@ export class RatePolicyType {
   @Field() burst!: number;
 }
 
-@ObjectType({ description: "What a listing must satisfy on this marketplace (checked by preflight).", simpleResolvers: true })
+@ObjectType({
+  description: "What a listing must satisfy on this marketplace (checked by preflight).",
+  simpleResolvers: true,
+})
 export class ListingLimitsType {
   @Field(() => Int) titleMin!: number;
   @Field(() => Int) titleMax!: number;
@@ -150,8 +153,10 @@ export class ChannelType implements Node {
   @Field(() => String, { nullable: true }) shopId!: string | null;
   @Field() baseUrl!: string;
   @Field(() => ChannelStatus) status!: ChannelStatus;
-  @Field(() => Date, { nullable: true, description: "When the access token expires." }) accessExpiresAt!: Date | null;
-  @Field(() => Date, { nullable: true, description: "When the refresh token expires." }) refreshExpiresAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: "When the access token expires." })
+  accessExpiresAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: "When the refresh token expires." })
+  refreshExpiresAt!: Date | null;
   @Field(() => String, { nullable: true, description: "Why the channel needs re-authorization (redacted)." })
   lastAuthError!: string | null;
   @Field(() => ChannelSettingsType) settings!: ChannelSettingsType;
@@ -200,7 +205,10 @@ export class ChannelPayload {
 export class ChannelAuthorizationPayload {
   @Field(() => String, { nullable: true, description: "Open this link as the seller to authorize the hub." })
   url!: string | null;
-  @Field(() => String, { nullable: true, description: "Single-use; pass it back with the callback parameters." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Single-use; pass it back with the callback parameters.",
+  })
   state!: string | null;
   @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
   @Field(() => [UserError]) userErrors!: UserError[];
@@ -219,7 +227,10 @@ export class ConnectChannelInput {
   @Field(() => Marketplace) marketplace!: MarketplaceCode;
   @Field() name!: string;
   @Field(() => String, { nullable: true }) shopId?: string | null;
-  @Field(() => String, { nullable: true, description: "API base URL; the marketplace's production host when omitted." })
+  @Field(() => String, {
+    nullable: true,
+    description: "API base URL; the marketplace's production host when omitted.",
+  })
   baseUrl?: string | null;
   @Field() appKey!: string;
   @Field() appSecret!: string;
@@ -244,7 +255,10 @@ export class ChannelAuthorizationInput {
   @Field() redirectUri!: string;
   @Field(() => String, { nullable: true }) baseUrl?: string | null;
   @Field(() => String, { nullable: true }) name?: string | null;
-  @Field(() => String, { nullable: true, description: "Only when HUB_<MARKETPLACE>_APP_KEY is not configured." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Only when HUB_<MARKETPLACE>_APP_KEY is not configured.",
+  })
   appKey?: string | null;
   @Field(() => String, { nullable: true }) appSecret?: string | null;
 }
@@ -270,7 +284,10 @@ export class StockRuleInput {
 @InputType()
 export class ScheduleInput {
   @Field(() => ScheduleKindEnum) kind!: ScheduleKindEnum;
-  @Field(() => String, { nullable: true, description: "Cron (5 or 6 fields, Asia/Ho_Chi_Minh); null unschedules." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Cron (5 or 6 fields, Asia/Ho_Chi_Minh); null unschedules.",
+  })
   cron?: string | null;
 }
 
@@ -369,12 +386,15 @@ export class RemoteAttributeType {
 export class PublishProductsInput {
   @Field(() => [ID]) productIds!: string[];
   @Field(() => [ID]) channelIds!: string[];
-  @Field({ defaultValue: false, description: "Preview and problems only; nothing is written." }) dryRun!: boolean;
+  @Field({ defaultValue: false, description: "Preview and problems only; nothing is written." })
+  dryRun!: boolean;
 }
 
 @ObjectType({ simpleResolvers: true })
 export class PublishProblem {
-  @Field({ description: 'Field of the preview at fault, e.g. "title", "attributes.100095", "variants.SKU.priceVnd".' })
+  @Field({
+    description: 'Field of the preview at fault, e.g. "title", "attributes.100095", "variants.SKU.priceVnd".',
+  })
   field!: string;
   @Field() code!: string;
   @Field({ description: "ERROR blocks this listing; WARNING does not." }) severity!: string;
@@ -398,7 +418,9 @@ export class PreviewVariant {
   @Field() sku!: string;
   @Field() optionName!: string;
   @Field(() => Int, { nullable: true }) catalogPriceVnd!: number | null;
-  @Field(() => Int, { nullable: true, description: "After the channel's price rule." }) priceVnd!: number | null;
+  @Field(() => Int, { nullable: true, description: "After the channel's price rule." }) priceVnd!:
+    | number
+    | null;
   @Field(() => Int, { description: "After the channel's stock rule." }) stock!: number;
 }
 
@@ -421,7 +443,10 @@ export class ListingPreviewType {
 @ObjectType({ simpleResolvers: true })
 export class PublishChannelResultType {
   @Field(() => ID) channelId!: string;
-  @Field(() => ID, { nullable: true, description: "The queued PUBLISH sync run; null for a dry run or nothing ready." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "The queued PUBLISH sync run; null for a dry run or nothing ready.",
+  })
   runId!: string | null;
   @Field(() => Int) listingsQueued!: number;
   @Field(() => [ListingPreviewType]) previews!: ListingPreviewType[];

@@ -9,6 +9,7 @@ import { connectionOf, pageWindow } from "../../catalogue/graphql/paging";
 import { idOf } from "../../common/graphql/global-id";
 import { PageArgs } from "../../common/graphql/relay";
 import { OrderQuery } from "../order.query";
+import { Scope, assertScope } from "../../auth/viewer";
 import { OrderConnection, OrderFilter, OrderLineType, OrderStatusChangeType, OrderType } from "./order.types";
 
 const NO_MATCH = "00000000-0000-0000-0000-000000000000";
@@ -53,6 +54,8 @@ export class OrderResolver {
     @Args() page: PageArgs,
     @Arg("filter", () => OrderFilter, { nullable: true }) filter?: OrderFilter | null,
   ): Promise<OrderConnection> {
+    // Orders carry buyers' personal data: a caller without READ_ORDERS anywhere is refused outright.
+    assertScope(ctx.viewer!, Scope.READ_ORDERS);
     const win = pageWindow(ctx, page);
     const f = {
       ...filter,

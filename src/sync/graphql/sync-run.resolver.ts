@@ -72,7 +72,8 @@ export class SyncRunResolver {
 
   @Authorized()
   @Mutation(() => SyncRunPayload, {
-    description: "Queues a sync run of a channel now; a dry run records what would be sent (PLANNED items) and sends nothing.",
+    description:
+      "Queues a sync run of a channel now; a dry run records what would be sent (PLANNED items) and sends nothing.",
   })
   triggerSync(
     @Ctx() ctx: HubContext,
@@ -100,7 +101,8 @@ export class SyncRunResolver {
     return mutate(ctx, { run: null }, async () => {
       if (!UUID_RE.test(runId)) throw UserErrors.one("runId", "NOT_FOUND", { entity: "sync run", id: runId });
       const ids = itemIds?.map((i) => {
-        if (!/^\d{1,18}$/.test(i)) throw UserErrors.one("itemIds", "NOT_FOUND", { entity: "sync item", id: i });
+        if (!/^\d{1,18}$/.test(i))
+          throw UserErrors.one("itemIds", "NOT_FOUND", { entity: "sync item", id: i });
         return i;
       });
       const run = await ops(ctx).retry(ctx.viewer!, runId.toLowerCase(), ids ?? null, ctx.requestId);

@@ -13,7 +13,9 @@ registerEnumType(SyncRunStatus, { name: "SyncRunStatus", description: "Where a r
 registerEnumType(SyncOutcome, { name: "SyncOutcome", description: "What a finished run achieved." });
 registerEnumType(SyncItemStatus, { name: "SyncItemStatus" });
 
-@ObjectType("SyncItem", { description: "One listing (or order, token…) a run touched, with the result explained." })
+@ObjectType("SyncItem", {
+  description: "One listing (or order, token…) a run touched, with the result explained.",
+})
 export class SyncItemType {
   @Field(() => ID) id!: string;
   @Field(() => ID, { nullable: true }) listingId!: string | null;

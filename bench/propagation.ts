@@ -1,0 +1,330 @@
+/**
+ * Propagation: an order arriving by webhook on one marketplace → the new stock shown by all three
+ * other marketplaces. Four sandboxes (50 ms added latency each), 1,000 SKUs linked on all of them,
+ * buyer orders at R orders/s for S seconds on random marketplaces and SKUs. Everything runs the
+ * real path: the sandbox POSTs a signed webhook to the hub's HTTP server, the order is queued on
+ * pg-boss, imported by the worker (stock reserved in the same transaction), the trigger NOTIFYs the
+ * worker, the outbox dispatcher pushes to the other marketplaces. An order's latency runs from just
+ * before the sandbox creates it to the first moment all three others show its effect (stock only
+ * falls, so "at or below the value after this order" is that moment).
+ *
+ * Baseline from the same run: the same path with the LISTEN/NOTIFY listener off, only the periodic
+ * sweep for dirty listings (every 5 s), which is what a polling hub with a 5 s period would do.
+ *
+ * Run: npx tsc -p tsconfig.build.json && node dist/bench/propagation.js [seconds=60] [ordersPerSecond=20] [baselineSeconds=30]
+ */
+import "reflect-metadata";
+import crypto from "node:crypto";
+import { SecretBox } from "../src/common/crypto";
+import { createLogger } from "../src/common/logger";
+import { createServices } from "../src/app/services";
+import { createServer } from "../src/app/server";
+import type { MarketplaceCode } from "../src/channels/connectors/connector";
+import { CONNECTORS } from "../src/channels/connectors/registry";
+import { saveCredentials } from "../src/channels/credential-store";
+import { SANDBOXES } from "../src/sandbox/registry";
+import type { MarketplaceSandbox } from "../src/sandbox/sandbox";
+import { PgBossJobQueue } from "../src/sync/job-queue";
+import { startWorker } from "../src/sync/worker";
+import { webhookRoutes } from "../src/orders/webhook.routes";
+import { createDataSource } from "../src/common/database";
+import { machine, percentile, scratchDatabase } from "./support";
+
+const SKUS = 1_000;
+const VARIANTS_PER_PRODUCT = 10;
+const ON_HAND = 100_000;
+const LATENCY_MS = 50;
+const ORDER_TIMEOUT_MS = 60_000;
+/** How often pending orders are checked against what the marketplaces show (measurement resolution). */
+const TICK_MS = 10;
+
+interface Shop {
+  code: MarketplaceCode;
+  sb: MarketplaceSandbox;
+  shopId: string;
+  channelId: string;
+}
+
+interface Pending {
+  t0: number;
+  sku: string;
+  source: number;
+  /** What the hub shows for the SKU once this order (and those before it) is reserved. */
+  expected: number;
+  /** ms until each marketplace confirmed (the source's own entry stays NaN). */
+  at: number[];
+}
+
+interface PhaseResult {
+  label: string;
+  orders: number;
+  latencies: number[];
+  unconfirmed: number;
+  pushCalls: number;
+  dispatches: number;
+  runs: number;
+  /** SKU × marketplace pairs not showing the hub's stock at the end. */
+  mismatched: number;
+  perMarketplace: Array<{ code: MarketplaceCode; latencies: number[] }>;
+}
+
+async function phase(label: string, listen: boolean, seconds: number, rate: number): Promise<PhaseResult> {
+  const scratch = await scratchDatabase("propagation");
+  // The hub's own pool: each running dispatcher holds a connection (its advisory lock) while it pushes.
+  const ds = createDataSource({ url: scratch.url, poolSize: 20, applicationName: "bench-propagation" });
+  await ds.initialize();
+  const log = createLogger(process.env.LOG_LEVEL ?? "silent");
+  const box = new SecretBox([crypto.randomBytes(32)]);
+  const queue = await new PgBossJobQueue({ connectionString: scratch.url, log }).start();
+  const services = createServices(ds, { maxPageSize: 100, mode: "test" }, { box, log, queue });
+  const rt = services.sync;
+  const { app } = await createServer({
+    dataSource: ds,
+    services,
+    logger: log,
+    routes: [webhookRoutes({ rt, queue: () => queue })],
+  });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const worker = await startWorker(rt, queue, { concurrency: 8, listen, sweepMs: 5_000 });
+  const shops: Shop[] = [];
+  try {
+    const [producer] = await ds.query(
+      `INSERT INTO producer (legal_name, name_key, type) VALUES ('HTX Bench', 'htx bench', 'COOPERATIVE') RETURNING id`,
+    );
+    const products = SKUS / VARIANTS_PER_PRODUCT;
+    const productIds: string[] = (
+      await ds.query(
+        `INSERT INTO product (producer_id, name, search_key, slug, category)
+         SELECT $1, 'Trà Shan tuyết ' || g, 'tra shan tuyet ' || g, 'tra-shan-tuyet-' || g, 'FOOD'
+           FROM generate_series(1, $2) g RETURNING id`,
+        [producer.id, products],
+      )
+    ).map((r: { id: string }) => r.id);
+    const skus = Array.from({ length: SKUS }, (_, i) => `TRA-${String(i).padStart(4, "0")}`);
+    const variants: Array<{ id: string; sku: string; product_id: string }> = await ds.query(
+      `INSERT INTO variant (product_id, producer_id, sku, pack_spec, price_vnd)
+       SELECT p, $1, s, 'gói 100g', 120000 FROM unnest($2::uuid[], $3::text[]) AS t(p, s)
+       RETURNING id, sku, product_id`,
+      [producer.id, skus.map((_, i) => productIds[Math.floor(i / VARIANTS_PER_PRODUCT)]), skus],
+    );
+    await ds.query(
+      `INSERT INTO stock_level (variant_id, on_hand, reserved) SELECT unnest($1::uuid[]), $2, 0`,
+      [variants.map((v) => v.id), ON_HAND],
+    );
+    await ds.query(
+      `INSERT INTO stock_movement (variant_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, actor)
+       SELECT unnest($1::uuid[]), 'INITIAL', $2, 0, $2, 0, 'initial stock', 'bench'`,
+      [variants.map((v) => v.id), ON_HAND],
+    );
+
+    for (const code of Object.keys(SANDBOXES) as MarketplaceCode[]) {
+      const sb = SANDBOXES[code]();
+      await sb.start(0);
+      const shop = sb.createShop();
+      const appCreds = { appKey: shop.appKey, appSecret: shop.appSecret };
+      const tokens = await CONNECTORS[code].exchangeCode({
+        app: appCreds,
+        baseUrl: sb.baseUrl,
+        callbackParams: { code: sb.issueAuthCode(shop.shopId), shop_id: shop.shopId, state: "bench" },
+        redirectUri: "http://127.0.0.1/callback",
+      });
+      const shopId = tokens.shopId ?? shop.shopId;
+      const [ch] = await ds.query(
+        `INSERT INTO channel (producer_id, marketplace, name, shop_id, base_url, status)
+         VALUES ($1, $2, $3, $4, $5, 'ACTIVE') RETURNING id`,
+        [producer.id, code, `${code} bench`, shopId, sb.baseUrl],
+      );
+      await saveCredentials(ds, box, ch.id, { ...appCreds, ...tokens });
+      // Linked listings, in sync: the marketplace shows what the hub would push.
+      for (let p = 0; p < products; p++) {
+        sb.seedListing(shop.shopId, {
+          title: `Trà Shan tuyết ${p + 1}`,
+          variants: skus
+            .slice(p * VARIANTS_PER_PRODUCT, (p + 1) * VARIANTS_PER_PRODUCT)
+            .map((sku) => ({ sku, priceVnd: 120_000, stock: ON_HAND })),
+        });
+      }
+      const views = variants.map((v) => sb.skuView(shop.shopId, v.sku)!);
+      await ds.query(
+        `INSERT INTO listing (channel_id, product_id, variant_id, listing_key, external_item_id, external_sku_id, state,
+                              stock_version, stock_pushed_version, stock_dirty_since, price_version, price_pushed_version,
+                              price_dirty_since, content_version, content_pushed_version, content_dirty_since,
+                              pushed_stock, pushed_price_vnd)
+         SELECT $1, p, v, k, i, s, 'LIVE', 1, 1, NULL, 1, 1, NULL, 1, 1, NULL, $2, 120000
+           FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS t(p, v, k, i, s)`,
+        [
+          ch.id,
+          ON_HAND,
+          variants.map((v) => v.product_id),
+          variants.map((v) => v.id),
+          variants.map(
+            (v) => skus[Math.floor(skus.indexOf(v.sku) / VARIANTS_PER_PRODUCT) * VARIANTS_PER_PRODUCT],
+          ),
+          views.map((w) => w.externalItemId),
+          views.map((w) => w.externalSkuId),
+        ],
+      );
+      sb.setWebhookTarget(`${origin}/webhooks/${code}/${ch.id}`);
+      sb.setFaults({ latencyMs: LATENCY_MS });
+      sb.resetCounters();
+      shops.push({ code, sb, shopId: shop.shopId, channelId: ch.id });
+    }
+
+    const ordered = new Map<string, number>();
+    const pending = new Set<Pending>();
+    const latencies: number[] = [];
+    const perMarketplace: number[][] = [[], [], [], []];
+    let unconfirmed = 0;
+    const total = seconds * rate;
+    const started = performance.now();
+    let placed = 0;
+
+    const debug = process.env.BENCH_DEBUG
+      ? setInterval(async () => {
+          const [o] = await ds.query(
+            `SELECT (SELECT count(*) FROM marketplace_order)::int AS orders,
+                    (SELECT count(*) FROM webhook_event)::int AS events,
+                    (SELECT json_object_agg(marketplace, n) FROM (SELECT c.marketplace, count(*) n FROM listing l JOIN channel c ON c.id = l.channel_id WHERE stock_version > stock_pushed_version GROUP BY 1) x) AS dirty,
+                    (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) n FROM sync_item GROUP BY 1) x) AS itemstates,
+                    (SELECT count(*) FROM sync_run WHERE kind = 'STOCK' AND status = 'RUNNING')::int AS running,
+                    (SELECT count(*) FROM sync_item)::int AS items,
+                    (SELECT json_object_agg(state, n) FROM (SELECT state, count(*) n FROM pgboss.job WHERE name = 'order-import' GROUP BY state) x) AS imports,
+                    (SELECT string_agg(DISTINCT left(output::text, 200), ' | ') FROM pgboss.job WHERE name = 'order-import' AND state IN ('retry','failed')) AS errs`,
+          );
+          console.log(
+            JSON.stringify({ ...o, pending: pending.size, dispatches: worker.listener.dispatches }),
+          );
+        }, 1000)
+      : null;
+    // Orders are placed on their own timer, so a slow check never delays the order schedule.
+    const placer = setInterval(() => {
+      const now = performance.now();
+      while (placed < total && now - started >= (placed * 1000) / rate) {
+        const sku = skus[crypto.randomInt(SKUS)];
+        const source = crypto.randomInt(shops.length);
+        const n = (ordered.get(sku) ?? 0) + 1;
+        ordered.set(sku, n);
+        const t0 = performance.now();
+        shops[source].sb.createOrder(shops[source].shopId, [{ sku, quantity: 1 }]);
+        pending.add({ t0, sku, source, expected: ON_HAND - n, at: [NaN, NaN, NaN, NaN] });
+        placed++;
+      }
+    }, 5);
+    // Confirmation is read from the hub's records: the dispatcher writes pushed_stock only after the
+    // marketplace accepted the value (and, where it can, a read-back showed it). Reading the
+    // sandboxes' own views each tick would cost more CPU than the hub itself on a 2-core machine.
+    const channelIndex = new Map(shops.map((s, i) => [s.channelId, i]));
+    while (placed < total || pending.size > 0) {
+      await new Promise((r) => setTimeout(r, TICK_MS));
+      if (pending.size === 0) continue;
+      const rows: Array<{ sku: string; channel_id: string; pushed_stock: number | null }> = await ds.query(
+        `SELECT v.sku, l.channel_id, l.pushed_stock FROM listing l JOIN variant v ON v.id = l.variant_id
+          WHERE v.sku = ANY($1::text[])`,
+        [[...new Set([...pending].map((p) => p.sku))]],
+      );
+      const at = performance.now();
+      const pushed = new Map<string, number[]>();
+      for (const r of rows) {
+        const list = pushed.get(r.sku) ?? [Infinity, Infinity, Infinity, Infinity];
+        list[channelIndex.get(r.channel_id)!] = r.pushed_stock ?? Infinity;
+        pushed.set(r.sku, list);
+      }
+      for (const p of pending) {
+        const shown = pushed.get(p.sku);
+        shown?.forEach((v, i) => {
+          if (i !== p.source && v <= p.expected && Number.isNaN(p.at[i])) p.at[i] = at - p.t0;
+        });
+        if (p.at.every((v, i) => i === p.source || !Number.isNaN(v))) {
+          latencies.push(at - p.t0);
+          p.at.forEach((v, i) => i !== p.source && perMarketplace[i].push(v));
+          pending.delete(p);
+        } else if (at - p.t0 > ORDER_TIMEOUT_MS) {
+          unconfirmed++;
+          pending.delete(p);
+        }
+      }
+    }
+    clearInterval(placer);
+    // Cross-check against what the marketplaces really show, once everything has settled.
+    await worker.listener.idle();
+    const [hubStock] = await ds.query(
+      `SELECT json_object_agg(v.sku, s.on_hand - s.reserved) AS m FROM variant v JOIN stock_level s ON s.variant_id = v.id`,
+    );
+    let mismatched = 0;
+    for (const s of shops)
+      for (const v of s.sb.allSkus(s.shopId)) if (v.stock !== hubStock.m[v.sku]) mismatched++;
+
+    if (debug) clearInterval(debug);
+    const pushCalls = shops.reduce(
+      (sum, s) =>
+        sum +
+        Object.entries(s.sb.counters().calls)
+          .filter(([path]) => /stock|inventory|quantity/i.test(path))
+          .reduce((a, [, n]) => a + n, 0),
+      0,
+    );
+    const [{ runs }] = await ds.query(`SELECT count(*)::int AS runs FROM sync_run WHERE kind = 'STOCK'`);
+    return {
+      label,
+      orders: total,
+      latencies: latencies.sort((a, b) => a - b),
+      unconfirmed,
+      pushCalls,
+      dispatches: worker.listener.dispatches,
+      runs,
+      mismatched,
+      perMarketplace: shops.map((sh, i) => ({
+        code: sh.code,
+        latencies: perMarketplace[i].sort((a, b) => a - b),
+      })),
+    };
+  } finally {
+    for (const s of shops) {
+      s.sb.setWebhookTarget(null);
+      await s.sb.close();
+    }
+    await worker.stop();
+    await app.close();
+    await ds.destroy();
+    await scratch.drop();
+  }
+}
+
+function report(r: PhaseResult): string {
+  const l = r.latencies;
+  const f = (ms: number) => (Number.isFinite(ms) ? `${Math.round(ms)} ms` : "—");
+  return [
+    `${r.label}: ${r.orders} orders, ${l.length} confirmed on the 3 other marketplaces, ${r.unconfirmed} not within ${ORDER_TIMEOUT_MS / 1000} s`,
+    `  latency p50 ${f(percentile(l, 50))}, p90 ${f(percentile(l, 90))}, p99 ${f(percentile(l, 99))}, max ${f(l[l.length - 1])}`,
+    `  dispatches ${r.dispatches}, STOCK sync runs ${r.runs}, stock-update calls received by the sandboxes ${r.pushCalls}`,
+    ...r.perMarketplace.map(
+      (m) =>
+        `    as a destination, ${m.code.padEnd(11)} p50 ${f(percentile(m.latencies, 50))}, p99 ${f(percentile(m.latencies, 99))}`,
+    ),
+    `  at the end: ${r.mismatched} of ${SKUS * 4} SKU × marketplace pairs differ from the hub's available stock`,
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 60);
+  const rate = Number(process.argv[3] ?? 20);
+  const baselineSeconds = Number(process.argv[4] ?? 30);
+  console.log(
+    `propagation bench: ${SKUS} SKUs on 4 sandboxes (${LATENCY_MS} ms added latency), ${rate} orders/s on random marketplaces and SKUs; ${machine()}`,
+  );
+  const notify = await phase("LISTEN/NOTIFY + 5 s sweep", true, seconds, rate);
+  console.log(report(notify));
+  console.log(`  target: p50 ≤ 1000 ms, p99 ≤ 2000 ms`);
+  const baseline = await phase("baseline: sweep every 5 s only (listener off)", false, baselineSeconds, rate);
+  console.log(report(baseline));
+  console.log(`  (a hub polling every 5 minutes would average about 150 s)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
