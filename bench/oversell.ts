@@ -21,6 +21,7 @@ import type { MarketplaceSandbox } from "../src/sandbox/sandbox";
 import { PgBossJobQueue } from "../src/sync/job-queue";
 import { startWorker } from "../src/sync/worker";
 import { webhookCounters, webhookRoutes } from "../src/orders/webhook.routes";
+import { processOrderImportJob } from "../src/orders/order-import.service";
 import { percentile, scratchDatabase } from "./support";
 
 const UNITS = 100;
@@ -60,7 +61,27 @@ async function main(): Promise<void> {
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const worker = await startWorker(rt, queue, { concurrency: 8 });
+  const trace = process.env.BENCH_TRACE === "1";
+  const names = new Map<string, string>();
+  const worker = await startWorker(rt, queue, {
+    concurrency: 8,
+    importOrders: async (r, job) => {
+      const t = performance.now();
+      try {
+        await processOrderImportJob(r, job);
+        if (trace)
+          console.log(
+            `job ${job.channelId.slice(0, 8)} ${job.externalOrderIds.length} ids ok ${(performance.now() - t).toFixed(0)} ms`,
+          );
+      } catch (e) {
+        if (trace)
+          console.log(
+            `job ${job.channelId.slice(0, 8)} ${job.externalOrderIds.length} ids: ${(e as Error).name} ${(e as Error).message}`,
+          );
+        throw e;
+      }
+    },
+  });
   try {
     const [producer] = await ds.query(
       `INSERT INTO producer (legal_name, name_key, type) VALUES ('HTX Bench', 'htx bench', 'COOPERATIVE') RETURNING id`,
@@ -115,9 +136,11 @@ async function main(): Promise<void> {
       sb.setWebhookTarget(`${origin}/webhooks/${code}/${ch.id}`);
       sb.setFaults({ latencyMs: 50, webhookDuplicates: 2, webhookShuffle: true });
       sandboxes.push({ code, sb, shopId: shop.shopId, channelId: ch.id });
+      names.set(ch.id, code);
     }
 
     const t0 = performance.now();
+    if (trace) console.log(`start ${t0.toFixed(0)}`);
     for (let i = 0; i < ORDERS_PER_MARKETPLACE; i++)
       for (const s of sandboxes) s.sb.createOrder(s.shopId, [{ sku: SKU, quantity: 1 }]);
     const total = ORDERS_PER_MARKETPLACE * sandboxes.length;

@@ -27,6 +27,7 @@ export type ExplainCode =
   | "NOT_LINKED"
   | "STOCK_DRIFT"
   | "PRICE_DRIFT"
+  | "CONTENT_REVIEW_REQUIRED"
   | "REMOTE_REJECTED";
 
 export interface ExplainInput {
@@ -109,6 +110,16 @@ export const EXPLANATIONS: Record<ExplainCode, Entry> = {
     en: (c) => `${c.mp} is temporarily failing or overloaded${quote(c)}.`,
     hintVi: () => `Hệ thống tự thử lại; nếu kéo dài, kiểm tra trang trạng thái của sàn.`,
     hintEn: () => `The hub retries on its own; if it lasts, check the marketplace's status page.`,
+  },
+  CONTENT_REVIEW_REQUIRED: {
+    vi: (c) =>
+      `${c.mp} duyệt mọi thay đổi nội dung (tên, mô tả, ảnh); giá và tồn kho đã được cập nhật, nội dung thì chưa.`,
+    en: (c) =>
+      `${c.mp} reviews every content change (title, description, images); price and stock were updated, content was not.`,
+    hintVi: (c) =>
+      `Gửi yêu cầu cập nhật sản phẩm trong trang người bán ${c.mp}; hệ thống sẽ gửi lại khi nội dung thay đổi lần sau.`,
+    hintEn: (c) =>
+      `Submit a product update request in the ${c.mp} seller centre; the hub sends again on the next content change.`,
   },
   REMOTE_NOT_APPLIED: {
     vi: (c) => `${c.mp} báo thành công nhưng ${kindVi(c.kind)} đọc lại vẫn chưa đổi, sau nhiều lần gửi.`,
@@ -285,6 +296,7 @@ const EXACT: Record<MarketplaceCode, Record<string, ExplainCode>> = {
     "12052206": "DUPLICATE_SKU_REMOTE",
   },
   tiki: {
+    CONTENT_REVIEW_REQUIRED: "CONTENT_REVIEW_REQUIRED",
     invalid_grant: "NEEDS_REAUTH",
     access_denied: "NEEDS_REAUTH",
     unauthorized_client: "NEEDS_REAUTH",

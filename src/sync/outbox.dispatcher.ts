@@ -20,6 +20,7 @@ import type { OutboxKind } from "./entities/listing.entity";
 import { SyncItemStatus } from "./entities/sync-item.entity";
 import { SyncKind, SyncTrigger } from "./entities/sync-run.entity";
 import { desiredValues } from "./desired-state";
+import { runPublish } from "./publish.service";
 import { explainFailure, type Explanation } from "./explain";
 import { ChannelHandle, ChannelUnavailableError, openChannel, type SyncRuntime } from "./runtime";
 import { createRun, finishRun, recordItems, startRun, type ItemRecord } from "./sync-run.service";
@@ -259,7 +260,7 @@ export class OutboxDispatcher {
     }
     if (kind === "content") {
       // Before any run is created: a sweep over content-dirty listings must not fill sync_run with empty runs.
-      await this.pushContent(qr, handle, [], state);
+      await this.pushContent(qr, handle, trigger, state);
       return;
     }
     const key = `${channelId}:${kind}`;
@@ -465,19 +466,51 @@ export class OutboxDispatcher {
   }
 
   /**
-   * Content pushes need the marketplace-ready draft (uploaded image ids, mapped attributes), which
-   * publish builds (listing-draft.ts gives a pre-draft only). Until publish exposes that, content
-   * stays dirty and the run says why; nothing is half-sent.
+   * Content changes (name, description, images, pack, OCOP claim) re-upsert the whole listing on the
+   * marketplace through publish's draft builder (runPublish with a CONTENT run): one definition of
+   * what a marketplace should show, versions settled by compare-and-set there.
    */
   private async pushContent(
-    _qr: DataSource,
-    _handle: ChannelHandle,
-    _rows: DirtyRow[],
+    qr: DataSource,
+    handle: ChannelHandle,
+    trigger: SyncTrigger,
     state: DispatchState,
-  ): Promise<Outcome[] | null> {
-    state.errorCode = "CONTENT_PUSH_UNAVAILABLE";
-    state.errorMessage = "content re-upsert is not wired to publish's draft builder yet";
-    return null;
+  ): Promise<void> {
+    const rows: Array<{ product_id: string }> = await qr.query(
+      `SELECT DISTINCT l.product_id FROM listing l
+        WHERE l.channel_id = $1 AND l.state = 'LIVE' AND l.external_item_id IS NOT NULL
+          AND l.content_version > l.content_pushed_version
+          AND (l.content_failed_version IS NULL OR l.content_failed_version < l.content_version)
+          AND (l.content_retry_at IS NULL OR l.content_retry_at <= now())`,
+      [handle.channel.id],
+    );
+    if (rows.length === 0) return;
+    const productIds = rows.map((r) => r.product_id);
+    if (!state.runId) {
+      const run = await createRun(qr, {
+        channelId: handle.channel.id,
+        kind: SyncKind.CONTENT,
+        trigger,
+        details: { productIds },
+      });
+      state.runId = run.id;
+    } else {
+      await qr.query(`UPDATE sync_run SET details = details || $2::jsonb, status = 'QUEUED' WHERE id = $1`, [
+        state.runId,
+        JSON.stringify({ productIds }),
+      ]);
+    }
+    await runPublish(this.rt, state.runId);
+    // runPublish finished the run; carry its counts so dispatch's own finish keeps them.
+    const [r] = await qr.query(`SELECT total, applied, skipped, failed FROM sync_run WHERE id = $1`, [
+      state.runId,
+    ]);
+    state.items.total = r.total;
+    state.items.applied = r.applied;
+    state.items.skipped = r.skipped;
+    state.items.failed = r.failed;
+    state.pushed = r.applied;
+    state.failed = r.failed;
   }
 
   /** Writes every outcome back by compare-and-set on the version read, and records the run's items. */

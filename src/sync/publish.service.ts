@@ -225,7 +225,8 @@ interface RunTarget {
 /** Executes a PUBLISH sync_run. Safe to run again after a crash: linking by SKU prevents duplicates. */
 export async function runPublish(rt: SyncRuntime, runId: string): Promise<void> {
   const run = await rt.ds.getRepository(SyncRun).findOneBy({ id: runId });
-  if (!run || run.kind !== SyncKind.PUBLISH || !run.channelId) return;
+  // CONTENT runs (the outbox, after a content change) re-upsert live listings the same way.
+  if (!run || (run.kind !== SyncKind.PUBLISH && run.kind !== SyncKind.CONTENT) || !run.channelId) return;
   if (run.status === SyncRunStatus.FINISHED || run.status === SyncRunStatus.CANCELLED) return;
   // A RUNNING run is one whose worker died: take it over.
   if (run.status === SyncRunStatus.QUEUED && !(await startRun(rt.ds, runId))) return;
@@ -420,16 +421,54 @@ async function recordResults(
     price: number | null;
     stock: number;
   }> = [];
-  const bad: Array<{ id: string; error: string }> = [];
+  const bad: Array<{ id: string; error: string; cv: string; fatal: boolean }> = [];
   let applied = 0;
   let failed = 0;
-  const skipped = 0;
+  let skipped = 0;
+  const skippedContent: Array<{ id: string; cv: string; error: string }> = [];
   chunk.forEach((t, i) => {
     const r = results[i] ?? { key: t.built.draft.key, outcome: "failed_retriable", remoteCode: "NO_RESULT" };
     const remoteSku = new Map((r.variants ?? []).map((v) => [v.sku, v.externalSkuId]));
     for (const v of t.built.variants) {
       const listingId = t.listingBySku.get(v.sku)!;
       const value = { priceVnd: v.priceVnd, stock: v.stock, title: t.built.draft.title };
+      // "skipped" on an existing listing: price and stock applied, content not (e.g. Tiki reviews
+      // content edits): settle price and stock, park this content version with an explanation.
+      const contentSkipped = r.outcome === "skipped" && !!t.built.draft.externalItemId;
+      if (contentSkipped) {
+        const x = explainFailure({
+          remoteCode: r.remoteCode,
+          remoteMessage: r.remoteMessage,
+          marketplace,
+          kind: "content",
+        });
+        skippedContent.push({
+          id: listingId,
+          cv: v.contentVersion ?? "0",
+          error: JSON.stringify({
+            ...x,
+            remoteCode: r.remoteCode ?? null,
+            remoteMessage: r.remoteMessage ?? null,
+            at: new Date().toISOString(),
+          }),
+        });
+        items.push({
+          listingId,
+          sku: v.sku,
+          kind: "listing",
+          status: SyncItemStatus.SKIPPED,
+          value,
+          version: v.contentVersion,
+          remoteCode: r.remoteCode ?? null,
+          remoteMessage: r.remoteMessage ?? null,
+          code: x.code,
+          messageVi: x.messageVi,
+          messageEn: x.messageEn,
+          hintVi: x.hintVi,
+          hintEn: x.hintEn,
+        });
+        skipped++;
+      }
       if (r.outcome === "applied" || r.outcome === "skipped") {
         const externalSku =
           remoteSku.get(v.sku) ?? (t.built.variants.length === 1 ? (r.externalSkuId ?? null) : null);
@@ -439,19 +478,21 @@ async function recordResults(
           sku: externalSku ?? t.built.draft.variants.find((d) => d.sku === v.sku)?.externalSkuId ?? null,
           pv: v.priceVersion ?? "0",
           sv: v.stockVersion ?? "0",
-          cv: v.contentVersion ?? "0",
+          cv: contentSkipped ? "0" : (v.contentVersion ?? "0"),
           price: v.priceVnd,
           stock: v.stock,
         });
-        items.push({
-          listingId,
-          sku: v.sku,
-          kind: "listing",
-          status: SyncItemStatus.APPLIED,
-          value,
-          version: v.contentVersion,
-        });
-        applied++;
+        if (!contentSkipped) {
+          items.push({
+            listingId,
+            sku: v.sku,
+            kind: "listing",
+            status: SyncItemStatus.APPLIED,
+            value,
+            version: v.contentVersion,
+          });
+          applied++;
+        }
       } else {
         const x = explainFailure({
           remoteCode: r.remoteCode,
@@ -465,7 +506,12 @@ async function recordResults(
           remoteMessage: r.remoteMessage ?? null,
           at: new Date().toISOString(),
         };
-        bad.push({ id: listingId, error: JSON.stringify(error) });
+        bad.push({
+          id: listingId,
+          error: JSON.stringify(error),
+          cv: v.contentVersion ?? "0",
+          fatal: r.outcome === "failed_fatal",
+        });
         items.push({
           listingId,
           sku: v.sku,
@@ -496,7 +542,7 @@ async function recordResults(
               stock_dirty_since = CASE WHEN l.stock_version <= u.sv THEN NULL ELSE l.stock_dirty_since END,
               content_dirty_since = CASE WHEN l.content_version <= u.cv THEN NULL ELSE l.content_dirty_since END,
               pushed_price_vnd = coalesce(u.price, l.pushed_price_vnd), pushed_stock = u.stock,
-              last_error = NULL, updated_at = now()
+              content_attempts = 0, content_retry_at = NULL, last_error = NULL, updated_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::int[], $8::int[])
               AS u(id, item, sku, pv, sv, cv, price, stock)
         WHERE l.id = u.id`,
@@ -512,11 +558,24 @@ async function recordResults(
       ],
     );
   }
+  if (skippedContent.length) {
+    await rt.ds.query(
+      `UPDATE listing l SET content_failed_version = greatest(coalesce(l.content_failed_version, 0), u.cv), last_error = u.error::jsonb, updated_at = now()
+         FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS u(id, cv, error) WHERE l.id = u.id`,
+      [skippedContent.map((x) => x.id), skippedContent.map((x) => x.cv), skippedContent.map((x) => x.error)],
+    );
+  }
   if (bad.length) {
     await rt.ds.query(
-      `UPDATE listing l SET state = CASE WHEN l.state = 'LIVE' THEN 'LIVE' ELSE 'FAILED' END, last_error = u.error::jsonb, updated_at = now()
-         FROM unnest($1::uuid[], $2::text[]) AS u(id, error) WHERE l.id = u.id`,
-      [bad.map((b) => b.id), bad.map((b) => b.error)],
+      // A fatal answer (or the fifth retriable one) parks this content version until it changes again;
+      // a retriable one is retried with backoff by the outbox.
+      `UPDATE listing l SET state = CASE WHEN l.state = 'LIVE' THEN 'LIVE' ELSE 'FAILED' END, last_error = u.error::jsonb,
+              content_attempts = CASE WHEN u.fatal THEN 0 ELSE l.content_attempts + 1 END,
+              content_failed_version = CASE WHEN u.fatal OR l.content_attempts + 1 >= 5 THEN u.cv ELSE l.content_failed_version END,
+              content_retry_at = CASE WHEN u.fatal THEN NULL ELSE now() + make_interval(secs => 30 * power(2, l.content_attempts)) END,
+              updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bool[]) AS u(id, error, cv, fatal) WHERE l.id = u.id`,
+      [bad.map((b) => b.id), bad.map((b) => b.error), bad.map((b) => b.cv), bad.map((b) => b.fatal)],
     );
   }
   return { items, applied, failed, skipped };

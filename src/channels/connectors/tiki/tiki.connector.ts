@@ -320,10 +320,12 @@ export class TikiConnector implements MarketplaceConnector {
     const results = await this.updateSkus(ctx, rows);
     const bad = results.find((r) => r.outcome !== "applied");
     if (bad) return { ...bad, key: d.key, remoteMessage: `${bad.key}: ${bad.remoteMessage ?? ""}` };
+    // Content was not sent: say so ("skipped"), so the hub does not record it as live.
     return {
       key: d.key,
-      outcome: "applied",
+      outcome: "skipped",
       externalItemId: d.externalItemId!,
+      remoteCode: "CONTENT_REVIEW_REQUIRED",
       remoteMessage:
         "price and stock updated; title/description/images are not re-sent (Tiki reviews content edits)",
     };
