@@ -71,12 +71,12 @@ async function main(): Promise<void> {
         await processOrderImportJob(r, job);
         if (trace)
           console.log(
-            `job ${job.channelId.slice(0, 8)} ${job.externalOrderIds.length} ids ok ${(performance.now() - t).toFixed(0)} ms`,
+            `job ${performance.now().toFixed(0)} ${names.get(job.channelId)} ${job.externalOrderIds.length} ids ok ${(performance.now() - t).toFixed(0)} ms`,
           );
       } catch (e) {
         if (trace)
           console.log(
-            `job ${job.channelId.slice(0, 8)} ${job.externalOrderIds.length} ids: ${(e as Error).name} ${(e as Error).message}`,
+            `job ${performance.now().toFixed(0)} ${names.get(job.channelId)} ${job.externalOrderIds.length} ids: ${(e as Error).name}`,
           );
         throw e;
       }

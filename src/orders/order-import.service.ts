@@ -14,7 +14,7 @@ import type { EntityManager } from "typeorm";
 import type { MarketplaceConnector, NormalizedOrderStatus, Order } from "../channels/connectors/connector";
 import { StockMovementKind } from "../catalogue/entities/stock.entity";
 import { nfc } from "../common/text";
-import { ChannelUnavailableError, SyncRuntime, openChannel } from "../sync/runtime";
+import { ChannelHandle, ChannelUnavailableError, SyncRuntime, openChannel } from "../sync/runtime";
 import type { OrderImportJob } from "../sync/jobs";
 import { OrderLineState } from "./entities/order.entity";
 import { LineStockChange, applyStockChanges } from "./order-stock";
@@ -94,37 +94,51 @@ export async function importOrders(
   return counts;
 }
 
-/** Fetches the orders a job names (in the connector's batch size), imports them, marks its webhook events done. */
+/**
+ * Fetches the orders a job names (in the connector's batch size), imports them, marks its webhook
+ * events done. A webhook job also takes over its channel's pending backlog, and keeps doing so while
+ * pushes arrive during its work, so a burst costs a few detail calls and no event waits for a poll.
+ */
 export async function processOrderImportJob(rt: SyncRuntime, job: OrderImportJob): Promise<void> {
-  const { connector, ctx } = await openChannel(rt, job.channelId, true);
-  if (!connector.getOrders) throw new Error(`${connector.code} cannot fetch order details`);
-  let ids = [...new Set(job.externalOrderIds)];
-  let eventIds = job.webhookEventIds ?? [];
-  if (eventIds.length > 0) {
-    const claim = await claimWebhookEvents(rt, job.channelId, eventIds, sweepLimit(connector));
-    // An earlier job already imported everything this one was queued for: no marketplace call.
-    if (claim.own === 0) return;
-    if (claim.channelBusy) {
-      // Another job of this channel is fetching; it or the next one takes these over.
-      const { RetryLater } = require("../sync/job-queue") as typeof import("../sync/job-queue");
-      throw new RetryLater(1, "order import: another import of this channel is running");
-    }
-    ids = [...new Set(claim.orderIds)];
-    eventIds = claim.eventIds;
+  const handle = await openChannel(rt, job.channelId, true);
+  if (!handle.connector.getOrders) throw new Error(`${handle.connector.code} cannot fetch order details`);
+  if (!job.webhookEventIds?.length) {
+    await fetchAndImport(rt, handle, job.source, [...new Set(job.externalOrderIds)], []);
+    return;
   }
+  const limit = sweepLimit(handle.connector);
+  let claim = await claimWebhookEvents(rt, job.channelId, job.webhookEventIds, limit);
+  if (claim.channelBusy && claim.own > 0) {
+    // Another job of this channel is fetching; it or the next one takes these over.
+    const { RetryLater } = require("../sync/job-queue") as typeof import("../sync/job-queue");
+    throw new RetryLater(1, "order import: another import of this channel is running");
+  }
+  for (let round = 0; claim.eventIds.length > 0 && round < 20; round++) {
+    await fetchAndImport(rt, handle, job.source, [...new Set(claim.orderIds)], claim.eventIds);
+    claim = await claimWebhookEvents(rt, job.channelId, [], limit);
+  }
+}
+
+async function fetchAndImport(
+  rt: SyncRuntime,
+  { channel, connector, ctx }: ChannelHandle,
+  source: ImportSource,
+  ids: string[],
+  eventIds: string[],
+): Promise<void> {
   let orders: Order[];
   try {
     orders = await fetchOrderDetails(ids, connector.limits.orderDetailPerCall, (chunk) =>
       connector.getOrders!(ctx, chunk),
     );
-    const counts = await importOrders(rt, job.channelId, orders, job.source);
+    const counts = await importOrders(rt, channel.id, orders, source);
     if (counts.failed > 0) {
       // Thrown so the queue retries the job; the orders that were written are no-ops the next time.
       throw new Error(
         `order import failed for ${counts.failures.map((f) => `${f.externalOrderId} (${f.message})`).join(", ")}`,
       );
     }
-    rt.log.debug({ channelId: job.channelId, ...counts, failures: undefined }, "orders imported");
+    rt.log.debug({ channelId: channel.id, ...counts, failures: undefined }, "orders imported");
   } catch (e) {
     // Free the claimed events at once, so the retry (or another job) need not wait for the claim to expire.
     if (eventIds.length > 0) {
@@ -138,7 +152,7 @@ export async function processOrderImportJob(rt: SyncRuntime, job: OrderImportJob
   const got = new Set(orders.map((o) => o.externalOrderId));
   const missing = ids.filter((id) => !got.has(id));
   if (missing.length > 0) {
-    rt.log.warn({ channelId: job.channelId, missing }, "marketplace returned no detail for some orders");
+    rt.log.warn({ channelId: channel.id, missing }, "marketplace returned no detail for some orders");
   }
   if (eventIds.length > 0) {
     await rt.ds.query(
@@ -183,9 +197,10 @@ async function claimWebhookEvents(
     orderIds: [] as string[],
     eventIds: [] as string[],
   };
-  // Nothing left to do, or another job of this channel is fetching: claim nothing. One import at a time
-  // per channel keeps worker slots free for other channels while a slow marketplace's rate budget drains.
-  if (state.own === 0 || state.busy) return result;
+  // Another job of this channel is fetching: claim nothing. One import at a time per channel keeps
+  // worker slots free for other channels while a slow marketplace's rate budget drains. With its own
+  // events done, a job still takes over whatever backlog is left, so no event waits for its own job.
+  if (state.busy) return result;
   const rows: Array<{ id: string; external_order_id: string | null }> = await rt.ds.query(
     `WITH others AS (
        SELECT id FROM webhook_event

@@ -111,7 +111,9 @@ describe.each(Object.keys(SANDBOXES) as MarketplaceCode[])("%s", (code) => {
         log,
         connectors: { ...CONNECTORS, [code]: dyingConnector(code, -1, resumedCalls) },
       });
+      // The next run was taken by a worker that died at once (RUNNING): its redelivery carries it on.
       const second = await newRun(channelId);
+      await ds.query(`UPDATE sync_run SET status = 'RUNNING', started_at = now() WHERE id = $1`, [second]);
       await pullOrders(healthy, null, second);
       expect(await run(second)).toMatchObject({ status: "FINISHED", outcome: "SUCCEEDED" });
       // It continued at the page where the dead one stopped, not from the start.
