@@ -150,6 +150,10 @@ const PROBES: Record<string, Probe> = {
     query: `mutation($id: ID!) { updateChannelSettings(id: $id, settings: {}) { channel { id name } userErrors { code } } }`,
     variables: { id: f.channelB },
   }),
+  setOrderStatus: (f) => ({
+    query: `mutation($id: ID!) { setOrderStatus(id: $id, status: READY_TO_SHIP) { order { id buyerName } userErrors { code } } }`,
+    variables: { id: f.orderB },
+  }),
   pauseChannel: (f) => ({
     query: `mutation($id: ID!) { pauseChannel(id: $id) { channel { id name } userErrors { code } } }`,
     variables: { id: f.channelB },

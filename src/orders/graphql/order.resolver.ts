@@ -1,6 +1,23 @@
 /** `orders(filter, first, after)` and `order(id)`: thin resolvers over OrderQuery, with per-request loaders. */
 import DataLoader from "dataloader";
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+  registerEnumType,
+} from "type-graphql";
+import { mutate } from "../../common/graphql/mutation";
+import { UserError } from "../../common/graphql/user-error.type";
+import { writeBackOrderStatus } from "../order-status.service";
 import type { HubContext } from "../../app/context";
 import { Channel } from "../../channels/channel.entity";
 import { ChannelType, toChannelType } from "../../channels/graphql/channel.types";
@@ -45,8 +62,39 @@ function loadersOf(ctx: HubContext): OrderLoaders {
   return l;
 }
 
+enum WritableOrderStatus {
+  READY_TO_SHIP = "READY_TO_SHIP",
+}
+registerEnumType(WritableOrderStatus, {
+  name: "WritableOrderStatus",
+  description: "Statuses a seller may set from the hub.",
+});
+
+@ObjectType()
+export class OrderPayload {
+  @Field(() => OrderType, { nullable: true }) order!: OrderType | null;
+  @Field(() => [UserError]) userErrors!: UserError[];
+}
+
 @Resolver(() => OrderType)
 export class OrderResolver {
+  @Authorized()
+  @Mutation(() => OrderPayload, {
+    description:
+      "Writes a status back to the marketplace (e.g. ready to ship), then records what it now says.",
+  })
+  setOrderStatus(
+    @Ctx() ctx: HubContext,
+    @Arg("id", () => ID) id: string,
+    @Arg("status", () => WritableOrderStatus) status: WritableOrderStatus,
+  ): Promise<OrderPayload> {
+    return mutate(ctx, { order: null }, async () => {
+      const uuid = idOf("Order", id) ?? NO_MATCH;
+      const orderId = await writeBackOrderStatus(ctx.services.sync, ctx.viewer!, uuid, status, ctx.locale);
+      return { order: await loadersOf(ctx).query.get(ctx.viewer!, orderId) };
+    });
+  }
+
   @Authorized()
   @Query(() => OrderConnection, { description: "Marketplace orders, newest first." })
   async orders(
