@@ -100,7 +100,13 @@ export function postRaw(
     let answered = false;
     const req = http.request(
       url,
-      { method: "POST", headers: large ? { ...headers, expect: "100-continue" } : headers, agent: false },
+      {
+        method: "POST",
+        headers: large
+          ? { ...headers, expect: "100-continue", "content-length": String(Buffer.byteLength(body)) }
+          : headers,
+        agent: false,
+      },
       (res) => {
         answered = true;
         const chunks: Buffer[] = [];
@@ -120,7 +126,6 @@ export function postRaw(
       if (!answered) reject(err);
     });
     if (large) {
-      req.setHeader("content-length", Buffer.byteLength(body));
       req.on("continue", () => req.end(body));
       req.flushHeaders();
     } else req.end(body);

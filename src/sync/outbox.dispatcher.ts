@@ -414,7 +414,13 @@ export class OutboxDispatcher {
       batch.forEach((u, i) => (results[u.index] = got[i]));
     });
     const pushed: Outcome[] = toPush.map((p, i) => ({ ...p, result: results[i] }));
-    if (this.opts.readBack && connector.readBack) await this.readBack(connector, ctx, kind, pushed, state);
+    // Read back at once only where it costs no more calls than the push did (so confirming never
+    // halves the rate a change can propagate at); elsewhere (Tiki reads one listing per call) the
+    // values are confirmed by reconciliation, which reads back everything in its own budget.
+    const readBackCalls = Math.ceil(pushed.length / Math.max(1, connector.limits.readbackPerCall));
+    if (this.opts.readBack && connector.readBack && readBackCalls <= batches.length) {
+      await this.readBack(connector, ctx, kind, pushed, state);
+    }
     return [...outcomes, ...pushed];
   }
 

@@ -124,6 +124,24 @@ describe("abuse limits", () => {
     expect(after.errors).toBeUndefined();
   });
 
+  it("answers a body over 1 MiB with 413 PAYLOAD_TOO_LARGE also for clients that do not ask first", async () => {
+    const body = JSON.stringify({ query: "{ productSets { number } }", pad: " ".repeat(2 * 1024 * 1024) });
+    const res = await fetch(hub.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${hub.adminKey}` },
+      body,
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({
+      errors: [
+        {
+          message: "Nội dung yêu cầu quá lớn (tối đa 1 MiB). / Request body too large (at most 1 MiB).",
+          extensions: { code: "PAYLOAD_TOO_LARGE", limitBytes: 1024 * 1024 },
+        },
+      ],
+    });
+  });
+
   it("throttles a key past its budget with THROTTLED, 429 and Retry-After, without touching other keys", async () => {
     const key = await hub.issueKey(ApiKeyRole.INTEGRATOR_READ);
     const heavy = `{ products(first: 100) { nodes { producer { id } variants { id } } } }`; // 302 points

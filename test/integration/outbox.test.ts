@@ -260,12 +260,15 @@ describe.each(CODES)("dispatch on %s", (code) => {
     const l = await listing(s.listings[code][0]);
     expect(l.stock_pushed_version).toBe(l.stock_version);
     expect(l.price_pushed_version).toBe(l.price_version);
+    // Tiki reads back one listing per call: confirming there is left to reconciliation, so it never
+    // costs more calls than the push; the others confirm at once.
+    const confirmedNow = code !== "tiki";
     expect(l).toMatchObject({
       stock_dirty_since: null,
       pushed_stock: 13,
-      confirmed_stock: 13,
+      confirmed_stock: confirmedNow ? 13 : null,
       pushed_price_vnd: 136_000,
-      confirmed_price_vnd: 136_000,
+      confirmed_price_vnd: confirmedNow ? 136_000 : null,
     });
 
     const [run] = await db.dataSource.query(`SELECT * FROM sync_run WHERE id = $1`, [stock.runId]);
