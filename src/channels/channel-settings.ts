@@ -49,7 +49,12 @@ export const DEFAULT_PRICE_RULE: PriceRule = {
   floorVnd: 0,
 };
 
-export const DEFAULT_STOCK_RULE: StockRule = { sharePercent: 100, bufferUnits: 0, maxUnits: null, cutoffUnits: 0 };
+export const DEFAULT_STOCK_RULE: StockRule = {
+  sharePercent: 100,
+  bufferUnits: 0,
+  maxUnits: null,
+  cutoffUnits: 0,
+};
 
 /** Orders every 5 minutes (webhooks bring them in seconds; the pull catches what webhooks miss),
  * stock and price safety sweeps hourly, reconciliation nightly, token refresh every 30 minutes. */
@@ -73,8 +78,10 @@ export function settingsOf(raw: Record<string, unknown> | null | undefined): Cha
 /** The price a channel shows for a catalogue price; null when the variant has no price yet. */
 export function channelPrice(catalogueVnd: number | null, rule: PriceRule): number | null {
   if (catalogueVnd === null) return null;
-  const marked = Math.floor((catalogueVnd * (10_000 + rule.markupBasisPoints) + 5_000) / 10_000) + rule.fixedVnd;
-  const rounded = rule.roundingStepVnd > 1 ? roundToStep(marked, rule.roundingStepVnd, rule.rounding) : marked;
+  const marked =
+    Math.floor((catalogueVnd * (10_000 + rule.markupBasisPoints) + 5_000) / 10_000) + rule.fixedVnd;
+  const rounded =
+    rule.roundingStepVnd > 1 ? roundToStep(marked, rule.roundingStepVnd, rule.rounding) : marked;
   return Math.max(rule.floorVnd, rounded, 0);
 }
 

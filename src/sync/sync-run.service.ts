@@ -3,7 +3,7 @@
  * item it touched a row with the marketplace's code, ours, and a message and fix hint in vi/en.
  */
 import type { DataSource, EntityManager } from "typeorm";
-import { SyncItem, SyncItemStatus } from "./entities/sync-item.entity";
+import { SyncItemStatus } from "./entities/sync-item.entity";
 import { SyncKind, SyncOutcome, SyncRun, SyncRunStatus, SyncTrigger } from "./entities/sync-run.entity";
 
 export interface NewRun {

@@ -1,14 +1,31 @@
 import fc from "fast-check";
-import { DEFAULT_PRICE_RULE, DEFAULT_STOCK_RULE, channelPrice, channelStock, settingsOf } from "../../src/channels/channel-settings";
+import {
+  DEFAULT_PRICE_RULE,
+  DEFAULT_STOCK_RULE,
+  channelPrice,
+  channelStock,
+  settingsOf,
+} from "../../src/channels/channel-settings";
 
 describe("price rule", () => {
   it("applies markup, fixed amount, rounding and floor in whole đồng", () => {
     expect(channelPrice(95_000, DEFAULT_PRICE_RULE)).toBe(95_000);
     expect(channelPrice(95_000, { ...DEFAULT_PRICE_RULE, markupBasisPoints: 1_500 })).toBe(109_250);
-    expect(channelPrice(95_000, { ...DEFAULT_PRICE_RULE, markupBasisPoints: 1_500, roundingStepVnd: 1_000 })).toBe(109_000);
-    expect(channelPrice(95_000, { ...DEFAULT_PRICE_RULE, markupBasisPoints: 1_500, roundingStepVnd: 1_000, rounding: "UP" })).toBe(110_000);
+    expect(
+      channelPrice(95_000, { ...DEFAULT_PRICE_RULE, markupBasisPoints: 1_500, roundingStepVnd: 1_000 }),
+    ).toBe(109_000);
+    expect(
+      channelPrice(95_000, {
+        ...DEFAULT_PRICE_RULE,
+        markupBasisPoints: 1_500,
+        roundingStepVnd: 1_000,
+        rounding: "UP",
+      }),
+    ).toBe(110_000);
     expect(channelPrice(95_000, { ...DEFAULT_PRICE_RULE, fixedVnd: 5_000 })).toBe(100_000);
-    expect(channelPrice(10_000, { ...DEFAULT_PRICE_RULE, markupBasisPoints: -5_000, floorVnd: 8_000 })).toBe(8_000);
+    expect(channelPrice(10_000, { ...DEFAULT_PRICE_RULE, markupBasisPoints: -5_000, floorVnd: 8_000 })).toBe(
+      8_000,
+    );
     expect(channelPrice(null, DEFAULT_PRICE_RULE)).toBeNull();
   });
   it("always yields a whole, non-negative amount", () => {
@@ -19,7 +36,12 @@ describe("price rule", () => {
         fc.integer({ min: -100_000, max: 100_000 }),
         fc.constantFrom(1, 100, 500, 1_000, 5_000),
         (price, bp, fixed, step) => {
-          const p = channelPrice(price, { ...DEFAULT_PRICE_RULE, markupBasisPoints: bp, fixedVnd: fixed, roundingStepVnd: step })!;
+          const p = channelPrice(price, {
+            ...DEFAULT_PRICE_RULE,
+            markupBasisPoints: bp,
+            fixedVnd: fixed,
+            roundingStepVnd: step,
+          })!;
           expect(Number.isSafeInteger(p)).toBe(true);
           expect(p).toBeGreaterThanOrEqual(0);
           if (step > 1 && p > 0) expect(p % step).toBe(0);
@@ -47,7 +69,12 @@ describe("stock rule", () => {
         fc.option(fc.integer({ min: 0, max: 1000 })),
         fc.integer({ min: 0, max: 20 }),
         (available, share, buffer, max, cutoff) => {
-          const s = channelStock(available, { sharePercent: share, bufferUnits: buffer, maxUnits: max, cutoffUnits: cutoff });
+          const s = channelStock(available, {
+            sharePercent: share,
+            bufferUnits: buffer,
+            maxUnits: max,
+            cutoffUnits: cutoff,
+          });
           expect(s).toBeGreaterThanOrEqual(0);
           expect(s).toBeLessThanOrEqual(available);
         },
