@@ -29,6 +29,11 @@ export interface WebhookDeps {
   coalesceMs?: number;
 }
 
+/** How old a push may be, by the time it says it was sent; marketplaces retry within minutes. */
+export const WEBHOOK_MAX_AGE_MS = 60 * 60 * 1000;
+/** How far in the future a push's send time may be (clock skew). */
+export const WEBHOOK_MAX_SKEW_MS = 5 * 60 * 1000;
+
 /** Per-process counters, by marketplace, for the metrics endpoint and tests. */
 export interface WebhookCounters {
   received: number;
@@ -120,6 +125,21 @@ export function webhookRoutes(deps: WebhookDeps): (app: FastifyInstance) => Prom
       count(label, "rejected");
       rt.log.warn({ channelId, marketplace, bytes: rawBody.length }, "webhook signature rejected");
       return void reply.code(401).send({ error: "invalid signature" });
+    }
+    // Replay window where the envelope says when it was sent: a signed push older than an hour (or
+    // from the future) is refused even if its event key was pruned from the dedupe table; what it
+    // carried is caught by the scheduled order pull.
+    let sentAt: number | null = null;
+    try {
+      sentAt = connector.webhookSentAt?.(request) ?? null;
+    } catch {
+      sentAt = null;
+    }
+    const now = rt.clock.now().getTime();
+    if (sentAt !== null && (now - sentAt > WEBHOOK_MAX_AGE_MS || sentAt - now > WEBHOOK_MAX_SKEW_MS)) {
+      count(label, "rejected");
+      rt.log.warn({ channelId, marketplace, sentAt }, "webhook outside the replay window");
+      return void reply.code(401).send({ error: "stale or future timestamp" });
     }
     let events: WebhookEvent[];
     try {

@@ -10,6 +10,7 @@ import { SANDBOXES } from "../../src/sandbox/registry";
 import type { MarketplaceSandbox } from "../../src/sandbox/sandbox";
 import { resetRateBudgets } from "../../src/channels/connectors/http/rate-budget";
 import { webhookCounters, webhookRoutes } from "../../src/orders/webhook.routes";
+import { tiktokWebhookSignature } from "../../src/channels/connectors/tiktok-shop/tiktok-shop.signing";
 import { startTestHub, TestHub } from "../support/test-hub";
 import { connectSandbox, InlineJobQueue, insertCatalogue, stockOf } from "../support/order-fixture";
 
@@ -260,4 +261,40 @@ test("when the queue is down the push gets 503 and nothing is kept, so the redel
   expect(await replay(cap.got[0], cap.got[0].body)).toBe(200);
   await queue.drain();
   expect(await stockOf(ds, variantId)).toMatchObject({ reserved: 2 });
+});
+
+test("a correctly signed push outside the replay window is refused; a fresh one is accepted", async () => {
+  const { channelId, shopId } = await setUp("tiktok-shop", "WH-REPLAY");
+  const [{ credentials }] = await hub.db.dataSource.query(`SELECT credentials FROM channel WHERE id = $1`, [
+    channelId,
+  ]);
+  const app = hub.services.sync.box.openJson<{ appKey: string; appSecret: string }>(credentials);
+  const push = (sentAtSeconds: number) => {
+    const body = JSON.stringify({
+      type: 1,
+      shop_id: shopId,
+      timestamp: sentAtSeconds,
+      data: { order_id: "5790000000000099", order_status: "AWAITING_SHIPMENT", update_time: sentAtSeconds },
+    });
+    return fetch(`${origin}/webhooks/tiktok-shop/${channelId}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: tiktokWebhookSignature(app.appKey, app.appSecret, body),
+      },
+      body,
+    }).then((r) => r.status);
+  };
+  const now = Math.floor(Date.now() / 1000);
+  const rejectedBefore = webhookCounters()["tiktok-shop"]?.rejected ?? 0;
+  expect(await push(now - 2 * 3600)).toBe(401);
+  expect(await push(now + 3600)).toBe(401);
+  expect(webhookCounters()["tiktok-shop"]?.rejected).toBe(rejectedBefore + 2);
+  const [{ n }] = await hub.db.dataSource.query(
+    `SELECT count(*)::int AS n FROM webhook_event WHERE channel_id = $1`,
+    [channelId],
+  );
+  expect(n).toBe(0);
+  expect(await push(now)).toBe(200);
+  await queue.drain();
 });

@@ -350,6 +350,8 @@ export interface MarketplaceConnector {
   // webhooks
   verifyWebhook?(req: WebhookRequest, app: AppCredentials): boolean;
   parseWebhook?(req: WebhookRequest): WebhookEvent[];
+  /** When the marketplace says it sent this push (ms), for marketplaces whose envelope carries it. */
+  webhookSentAt?(req: WebhookRequest): number | null;
 }
 
 /** Capability → method that must exist; the contract suite checks both directions. */

@@ -657,6 +657,12 @@ export class LazadaConnector implements MarketplaceConnector {
     return sameSignature(pushSignature(app.appKey, app.appSecret, req.rawBody), header);
   }
 
+  /** Lazada push messages carry `timestamp` in milliseconds. */
+  webhookSentAt(req: WebhookRequest): number | null {
+    const t = (JSON.parse(req.rawBody.toString("utf8")) as { timestamp?: number | string }).timestamp;
+    return t === undefined || !Number.isFinite(Number(t)) ? null : Number(t);
+  }
+
   parseWebhook(req: WebhookRequest): WebhookEvent[] {
     const msg = JSON.parse(req.rawBody.toString("utf8")) as {
       seller_id?: string | number;

@@ -911,6 +911,12 @@ export class ShopeeConnector implements MarketplaceConnector {
     return sameSignature(shopeePushSignature(app.appSecret, req.url, req.rawBody), header);
   }
 
+  /** Shopee pushes carry `timestamp` in seconds. */
+  webhookSentAt(req: WebhookRequest): number | null {
+    const t = (JSON.parse(req.rawBody.toString("utf8")) as { timestamp?: number }).timestamp;
+    return typeof t === "number" ? t * 1000 : null;
+  }
+
   parseWebhook(req: WebhookRequest): WebhookEvent[] {
     const push = JSON.parse(req.rawBody.toString("utf8")) as {
       shop_id?: number;

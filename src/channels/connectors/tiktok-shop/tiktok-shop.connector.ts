@@ -512,6 +512,12 @@ export class TiktokShopConnector implements MarketplaceConnector {
     );
   }
 
+  /** TikTok Shop webhooks carry `timestamp` in seconds. */
+  webhookSentAt(req: WebhookRequest): number | null {
+    const t = (JSON.parse(req.rawBody.toString("utf8")) as { timestamp?: number }).timestamp;
+    return typeof t === "number" ? t * 1000 : null;
+  }
+
   parseWebhook(req: WebhookRequest): WebhookEvent[] {
     const raw = JSON.parse(req.rawBody.toString("utf8")) as WireWebhook;
     const shopId = raw.shop_id != null ? String(raw.shop_id) : null;
