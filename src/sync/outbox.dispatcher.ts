@@ -417,7 +417,14 @@ export class OutboxDispatcher {
     // Read back at once only where it costs no more calls than the push did (so confirming never
     // halves the rate a change can propagate at); elsewhere (Tiki reads one listing per call) the
     // values are confirmed by reconciliation, which reads back everything in its own budget.
-    const readBackCalls = Math.ceil(pushed.length / Math.max(1, connector.limits.readbackPerCall));
+    const refs = pushed.map((o) => ({
+      sku: o.row.sku,
+      externalItemId: o.row.external_item_id,
+      externalSkuId: o.row.external_sku_id,
+    }));
+    const readBackCalls =
+      connector.readBackCalls?.(refs) ??
+      Math.ceil(pushed.length / Math.max(1, connector.limits.readbackPerCall));
     if (this.opts.readBack && connector.readBack && readBackCalls <= batches.length) {
       await this.readBack(connector, ctx, kind, pushed, state);
     }

@@ -260,9 +260,9 @@ describe.each(CODES)("dispatch on %s", (code) => {
     const l = await listing(s.listings[code][0]);
     expect(l.stock_pushed_version).toBe(l.stock_version);
     expect(l.price_pushed_version).toBe(l.price_version);
-    // Tiki reads back one listing per call: confirming there is left to reconciliation, so it never
-    // costs more calls than the push; the others confirm at once.
-    const confirmedNow = code !== "tiki";
+    // Tiki reads back one listing per call and Shopee one model list per item: confirming there is
+    // left to reconciliation, so it never costs more calls than the push; the others confirm at once.
+    const confirmedNow = code !== "tiki" && code !== "shopee";
     expect(l).toMatchObject({
       stock_dirty_since: null,
       pushed_stock: 13,
@@ -344,9 +344,9 @@ describe("compare-and-set and retries", () => {
   });
 
   it("detects silent no-op writes by read-back, pushes again, and explains them when they persist", async () => {
-    const s = await seedProduct(["shopee"], 2);
-    const { channelId, shopId } = shops.shopee;
-    sandboxes.shopee.setFaults({ silentNoopRate: 1 });
+    const s = await seedProduct(["lazada"], 2);
+    const { channelId, shopId } = shops.lazada;
+    sandboxes.lazada.setFaults({ silentNoopRate: 1 });
     await setOnHand(s.variantIds[0], 3);
     const once = await new OutboxDispatcher(rt, { ...fast, maxRetryWaitMs: 0 }).dispatch(
       channelId,
@@ -355,17 +355,17 @@ describe("compare-and-set and retries", () => {
     );
     expect(once).toMatchObject({ pushed: 0, remaining: 1 });
     expect((await items(once.runId!))[0]).toMatchObject({ status: "RETRYING", code: "REMOTE_NOT_APPLIED" });
-    expect(sandboxes.shopee.skuView(shopId, s.skus[0])!.stock).toBe(20);
+    expect(sandboxes.lazada.skuView(shopId, s.skus[0])!.stock).toBe(20);
 
-    sandboxes.shopee.setFaults({ silentNoopRate: 0 });
+    sandboxes.lazada.setFaults({ silentNoopRate: 0 });
     await new Promise((r) => setTimeout(r, 60));
     const repaired = await new OutboxDispatcher(rt, fast).dispatch(channelId, "stock", SyncTrigger.RETRY);
     expect(repaired).toMatchObject({ pushed: 1, remaining: 0 });
-    expect(sandboxes.shopee.skuView(shopId, s.skus[0])!.stock).toBe(3);
-    expect((await listing(s.listings.shopee[0])).confirmed_stock).toBe(3);
+    expect(sandboxes.lazada.skuView(shopId, s.skus[0])!.stock).toBe(3);
+    expect((await listing(s.listings.lazada[0])).confirmed_stock).toBe(3);
 
     // A marketplace that never applies: after maxAttempts the failure is explained, not retried forever.
-    sandboxes.shopee.setFaults({ silentNoopRate: 1 });
+    sandboxes.lazada.setFaults({ silentNoopRate: 1 });
     await setOnHand(s.variantIds[1], 2);
     const stuck = await new OutboxDispatcher(rt, { ...fast, maxAttempts: 3 }).dispatch(
       channelId,
@@ -377,7 +377,7 @@ describe("compare-and-set and retries", () => {
     expect(recorded.map((i: { status: string }) => i.status)).toEqual(["RETRYING", "RETRYING", "FAILED"]);
     expect(recorded[2]).toMatchObject({ code: "REMOTE_NOT_APPLIED", attempts: 3 });
     expect(recorded[2].hint_en).toBeTruthy();
-    const l = await listing(s.listings.shopee[1]);
+    const l = await listing(s.listings.lazada[1]);
     expect(l.stock_failed_version).toBe(l.stock_version);
     expect(l.last_error).toMatchObject({ kind: "stock", code: "REMOTE_NOT_APPLIED" });
   });

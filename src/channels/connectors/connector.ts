@@ -336,6 +336,8 @@ export interface MarketplaceConnector {
   pushPrices?(ctx: ChannelContext, updates: PriceUpdate[]): Promise<ItemResult[]>;
   pushStock?(ctx: ChannelContext, updates: StockUpdate[]): Promise<ItemResult[]>;
   readBack?(ctx: ChannelContext, refs: RemoteRef[]): Promise<RemoteState[]>;
+  /** Calls a readBack of these refs costs, when it is not simply ⌈refs / readbackPerCall⌉. */
+  readBackCalls?(refs: RemoteRef[]): number;
 
   // orders
   listOrders?(ctx: ChannelContext, window: OrderWindow, cursor: string | null): Promise<Page<OrderSummary>>;

@@ -703,6 +703,13 @@ export class ShopeeConnector implements MarketplaceConnector {
     return out;
   }
 
+  /** Base info per 50 items, plus one model-list call for every item that has models. */
+  readBackCalls(refs: RemoteRef[]): number {
+    const items = new Set(refs.map((r) => r.externalItemId));
+    const withModels = new Set(refs.filter((r) => modelIdOf(r) !== 0).map((r) => r.externalItemId));
+    return Math.ceil(items.size / LIMITS.readbackPerCall) + withModels.size;
+  }
+
   async readBack(ctx: ChannelContext, refs: RemoteRef[]): Promise<RemoteState[]> {
     const ids = [...new Set(refs.map((r) => Number(r.externalItemId)))];
     const items = new Map((await this.itemsWithModels(ctx, ids)).map((x) => [String(x.item.item_id), x]));
