@@ -414,9 +414,9 @@ export class OutboxDispatcher {
       batch.forEach((u, i) => (results[u.index] = got[i]));
     });
     const pushed: Outcome[] = toPush.map((p, i) => ({ ...p, result: results[i] }));
-    // Read back at once only where it costs no more calls than the push did (so confirming never
-    // halves the rate a change can propagate at); elsewhere (Tiki reads one listing per call) the
-    // values are confirmed by reconciliation, which reads back everything in its own budget.
+    // Read back at once when it costs no more calls than the push did, or at most two calls (a quiet
+    // moment). Under load, where reading back would multiply the calls (Tiki reads one listing per
+    // call, Shopee one model list per item), pushes go out at full rate and reconciliation confirms.
     const refs = pushed.map((o) => ({
       sku: o.row.sku,
       externalItemId: o.row.external_item_id,
@@ -425,7 +425,7 @@ export class OutboxDispatcher {
     const readBackCalls =
       connector.readBackCalls?.(refs) ??
       Math.ceil(pushed.length / Math.max(1, connector.limits.readbackPerCall));
-    if (this.opts.readBack && connector.readBack && readBackCalls <= batches.length) {
+    if (this.opts.readBack && connector.readBack && readBackCalls <= Math.max(batches.length, 2)) {
       await this.readBack(connector, ctx, kind, pushed, state);
     }
     return [...outcomes, ...pushed];

@@ -260,9 +260,8 @@ describe.each(CODES)("dispatch on %s", (code) => {
     const l = await listing(s.listings[code][0]);
     expect(l.stock_pushed_version).toBe(l.stock_version);
     expect(l.price_pushed_version).toBe(l.price_version);
-    // Tiki reads back one listing per call and Shopee one model list per item: confirming there is
-    // left to reconciliation, so it never costs more calls than the push; the others confirm at once.
-    const confirmedNow = code !== "tiki" && code !== "shopee";
+    // Two listings: reading back costs at most two calls everywhere, so every marketplace confirms at once.
+    const confirmedNow = true;
     expect(l).toMatchObject({
       stock_dirty_since: null,
       pushed_stock: 13,
