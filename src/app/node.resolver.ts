@@ -4,6 +4,10 @@ import type { HubContext } from "./context";
 import { fromGlobalId } from "../common/graphql/global-id";
 import { Node } from "../common/graphql/node.type";
 import { canSeeOrganization, canSeeProducer } from "../auth/viewer";
+import { ChannelService } from "../channels/channel.service";
+import { ChannelType, toChannelType } from "../channels/graphql/channel.types";
+import { OrderType } from "../orders/graphql/order.types";
+import { OrderQuery } from "../orders/order.query";
 
 @Resolver()
 export class NodeResolver {
@@ -31,6 +35,15 @@ export class NodeResolver {
         const c = await L.certification.load(g.id);
         const p = c ? await L.product.load(c.productId) : null;
         return c && p && canSeeProducer(v, p.producerId) ? c : null;
+      }
+      case "Channel": {
+        const c = await new ChannelService(ctx.services.sync).get(v, g.id);
+        // The interface's type is found by class: give plain results their class.
+        return c ? Object.assign(new ChannelType(), toChannelType(c)) : null;
+      }
+      case "Order": {
+        const o = await new OrderQuery(ctx.dataSource).get(v, g.id);
+        return o ? Object.assign(new OrderType(), o) : null;
       }
       case "Organization":
         return canSeeOrganization(v, g.id) ? L.organization.load(g.id) : null;
