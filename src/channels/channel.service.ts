@@ -15,6 +15,7 @@ import { ConnectorError } from "./connectors/http/types";
 import type { SyncRuntime } from "../sync/runtime";
 import { Scope, Viewer, assertScope, canSeeProducer, producerFilter } from "../auth/viewer";
 import { UserErrors, UserErrorSpec } from "../common/errors";
+import { validateInput } from "../common/validation";
 import { MAX_UNIT_PRICE_VND } from "../common/money";
 import { nfc } from "../common/text";
 import type { PageWindow } from "../common/graphql/relay";
@@ -148,6 +149,8 @@ export class ChannelService {
 
   /** Credentials given directly (an integrator that already holds tokens, or a sandbox shop). */
   async connect(viewer: Viewer, input: ConnectChannelInput): Promise<Channel> {
+    const invalid = await validateInput(input);
+    if (invalid.length) throw new UserErrors(invalid);
     const connector = this.connectorOf(input.marketplace, "marketplace");
     await this.assertProducer(viewer, input.producerId);
     const errors: UserErrorSpec[] = [];
@@ -190,6 +193,8 @@ export class ChannelService {
     viewer: Viewer,
     input: AuthorizationUrlInput,
   ): Promise<{ url: string; state: string; expiresAt: Date }> {
+    const invalid = await validateInput(input);
+    if (invalid.length) throw new UserErrors(invalid);
     const connector = this.connectorOf(input.marketplace, "marketplace");
     await this.assertProducer(viewer, input.producerId);
     const redirectUri = parseBaseUrl(input.redirectUri, "redirectUri");

@@ -3,6 +3,8 @@
  * field here), settings, mappings, the marketplace's catalogue data, and publish previews.
  */
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import { ArrayMaxSize, IsOptional, ValidateNested } from "class-validator";
+import { Text } from "../../common/validation";
 import { Connection } from "../../common/graphql/relay";
 import { Node } from "../../common/graphql/node.type";
 import { UserError } from "../../common/graphql/user-error.type";
@@ -225,42 +227,49 @@ export class ChannelFilterInput {
 export class ConnectChannelInput {
   @Field(() => ID) producerId!: string;
   @Field(() => Marketplace) marketplace!: MarketplaceCode;
-  @Field() name!: string;
-  @Field(() => String, { nullable: true }) shopId?: string | null;
+  @Field() @Text(120, 1) name!: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @Text(64) shopId?: string | null;
   @Field(() => String, {
     nullable: true,
     description: "API base URL; the marketplace's production host when omitted.",
   })
+  @IsOptional()
+  @Text(500)
   baseUrl?: string | null;
-  @Field() appKey!: string;
-  @Field() appSecret!: string;
-  @Field(() => String, { nullable: true }) accessToken?: string | null;
-  @Field(() => String, { nullable: true }) refreshToken?: string | null;
+  @Field() @Text(200, 1) appKey!: string;
+  @Field() @Text(500, 1) appSecret!: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @Text(2000) accessToken?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Text(2000) refreshToken?: string | null;
   @Field(() => Date, { nullable: true }) accessExpiresAt?: Date | null;
   @Field(() => Date, { nullable: true }) refreshExpiresAt?: Date | null;
   @Field(() => [KeyValueInput], { nullable: true, description: "Marketplace extras (TikTok shop_cipher…)." })
+  @IsOptional()
+  @ArrayMaxSize(20, { context: { params: { min: 0, max: 20 } } })
+  @ValidateNested()
   extra?: KeyValueInput[] | null;
 }
 
 @InputType()
 export class KeyValueInput {
-  @Field() name!: string;
-  @Field() value!: string;
+  @Field() @Text(100, 1) name!: string;
+  @Field() @Text(1000) value!: string;
 }
 
 @InputType()
 export class ChannelAuthorizationInput {
   @Field(() => ID) producerId!: string;
   @Field(() => Marketplace) marketplace!: MarketplaceCode;
-  @Field() redirectUri!: string;
-  @Field(() => String, { nullable: true }) baseUrl?: string | null;
-  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field() @Text(500, 1) redirectUri!: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @Text(500) baseUrl?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Text(120) name?: string | null;
   @Field(() => String, {
     nullable: true,
     description: "Only when HUB_<MARKETPLACE>_APP_KEY is not configured.",
   })
+  @IsOptional()
+  @Text(200)
   appKey?: string | null;
-  @Field(() => String, { nullable: true }) appSecret?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @Text(500) appSecret?: string | null;
 }
 
 @InputType()
