@@ -69,6 +69,7 @@ export class CatalogueService {
     assertAdmin(viewer);
     await check(input);
     const legalName = cleanName(input.legalName);
+    if (!legalName) throw UserErrors.one("legalName", "REQUIRED", { label: "legalName" });
     const type = input.type ?? producerTypeFromName(legalName);
     if (!type) throw UserErrors.one("type", "REQUIRED", { label: "type" });
     const address = this.address(input.address ?? null);
@@ -118,6 +119,8 @@ export class CatalogueService {
       assertCanWriteProducer(viewer, producer.id);
       if (input.legalName != null) {
         producer.legalName = cleanName(input.legalName);
+        // Whitespace passes a length check but is no name.
+        if (!producer.legalName) throw UserErrors.one("legalName", "REQUIRED", { label: "legalName" });
         producer.nameKey = searchKey(producer.legalName);
       }
       if (input.type != null) producer.type = input.type;
@@ -130,8 +133,13 @@ export class CatalogueService {
       try {
         await m.getRepository(Producer).save(producer);
       } catch (e) {
-        if (isUniqueViolation(e))
-          throw UserErrors.one("legalName", "DUPLICATE", { label: "legalName", value: producer.legalName });
+        if (isUniqueViolation(e)) {
+          const field = (e as { constraint?: string }).constraint?.includes("tax") ? "taxCode" : "legalName";
+          throw UserErrors.one(field, "DUPLICATE", {
+            label: field,
+            value: field === "taxCode" ? (producer.taxCode ?? "") : producer.legalName,
+          });
+        }
         throw e;
       }
       if (input.legalName != null) {
