@@ -109,6 +109,9 @@ export interface DemoResult {
   runIds: string[];
 }
 
+/** Demo channels connected by this process: their in-memory sandbox shops are alive. */
+const connectedInThisProcess = new Set<string>();
+
 export async function connectDemoChannels(
   rt: SyncRuntime,
   sandboxes: Partial<Record<MarketplaceCode, MarketplaceSandbox>>,
@@ -121,9 +124,24 @@ export async function connectDemoChannels(
   );
   if (!top) return none;
   const producerId: string = top.producer_id;
-  const [{ n }] = await rt.ds.query(`SELECT count(*)::int AS n FROM channel WHERE producer_id = $1`, [
-    producerId,
-  ]);
+  const viewer = systemViewer("demo");
+  const channels = new ChannelService(rt);
+  // Sandboxes keep their shops in memory: after a restart, the demo channels of the last run point at
+  // shops that no longer exist. Retire them (their history stays) and connect fresh ones below.
+  const sandboxUrls = Object.values(sandboxes).map((sb) => sb!.baseUrl);
+  const stale: Array<{ id: string }> = await rt.ds.query(
+    `SELECT id FROM channel WHERE producer_id = $1 AND status <> 'DISCONNECTED' AND base_url = ANY($2::text[])
+        AND NOT (id = ANY($3::uuid[]))`,
+    [producerId, sandboxUrls, [...connectedInThisProcess]],
+  );
+  for (const c of stale) {
+    await channels.disconnect(viewer, c.id);
+    rt.log.info({ channelId: c.id }, "demo channel of a previous run retired (its sandbox restarted empty)");
+  }
+  const [{ n }] = await rt.ds.query(
+    `SELECT count(*)::int AS n FROM channel WHERE producer_id = $1 AND status <> 'DISCONNECTED'`,
+    [producerId],
+  );
   if (n > 0) return { ...none, producerId };
 
   // Seed products carry no pictures or weights; the demo gives them a placeholder and a weight read
@@ -143,8 +161,6 @@ export async function connectDemoChannels(
       gramsOf(v.pack_spec) ?? 500,
     ]);
 
-  const viewer = systemViewer("demo");
-  const channels = new ChannelService(rt);
   const result: DemoResult = { producerId, channels: [], runIds: [] };
   for (const [code, sandbox] of Object.entries(sandboxes) as Array<[MarketplaceCode, MarketplaceSandbox]>) {
     const shop = sandbox.createShop();
@@ -176,6 +192,7 @@ export async function connectDemoChannels(
     });
     await mapDemoCategories(rt, ch.id);
     result.channels.push({ marketplace: code, channelId: ch.id });
+    connectedInThisProcess.add(ch.id);
   }
   const products: Array<{ id: string }> = await rt.ds.query(
     `SELECT id FROM product WHERE producer_id = $1 AND status = 'ACTIVE' ORDER BY name LIMIT 1000`,
