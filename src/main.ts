@@ -22,6 +22,7 @@ import { SyncScheduler } from "./sync/scheduler";
 import { webhookRoutes } from "./orders/webhook.routes";
 import { staticRoutes } from "./sync/publish.service";
 import { connectDemoChannels } from "./sync/demo-channels";
+import { startDemoOrders } from "./sync/demo-orders";
 
 type Stopper = () => Promise<void>;
 
@@ -113,6 +114,11 @@ async function main(): Promise<void> {
     await connectDemoChannels(services.sync, started.sandboxes, queue, { hubUrl }).catch((err) =>
       log.error({ err }, "demo channels could not be connected"),
     );
+    if (!/^(0|false|no|off)$/i.test(process.env.HUB_DEMO_ORDERS ?? "")) {
+      const everyMs = 1000 * (Number(process.env.HUB_DEMO_ORDERS_EVERY_SECONDS) || 20);
+      const demo = await startDemoOrders(services.sync, started.sandboxes, { hubUrl, log, everyMs });
+      stoppers.push(async () => demo.stop());
+    }
   }
 }
 
