@@ -25,6 +25,7 @@ import { explainFailure, type Explanation } from "./explain";
 import { ChannelHandle, ChannelUnavailableError, openChannel, type SyncRuntime } from "./runtime";
 import { createRun, finishRun, recordItems, startRun, type ItemRecord } from "./sync-run.service";
 import { SyncRunStatus } from "./entities/sync-run.entity";
+import { chunk, mapLimit } from "../common/collections";
 
 export interface DispatchResult {
   /** The sync_run that recorded the pushes; null when nothing was pushed. */
@@ -88,26 +89,6 @@ const KIND_RUN: Record<OutboxKind, SyncKind> = {
 };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
-  return out;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /**
  * Splits a batch into the calls the marketplace allows: for `perItemCalls` marketplaces (Shopee,

@@ -67,6 +67,7 @@ import {
   type PriceQuantityRow,
 } from "./lazada.mapper";
 import { pushSignature, sameSignature, signLazadaRequest } from "./lazada.signing";
+import { chunk } from "../../../common/collections";
 
 export const LAZADA_LIMITS: BatchLimits = {
   pricePerCall: 50,
@@ -95,12 +96,6 @@ interface OrderCursor {
   s: number;
   /** Offset inside it. */
   o: number;
-}
-
-function chunk<T>(list: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
 }
 
 function get(path: string, endpoint: string, query: OutgoingRequest["query"] = {}): OutgoingRequest {

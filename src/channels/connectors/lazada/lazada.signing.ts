@@ -38,13 +38,7 @@ export function pushSignature(appKey: string, appSecret: string, rawBody: Buffer
     .digest("hex");
 }
 
-/** Constant-time comparison of two hex signatures; case-insensitive, false on any length mismatch. */
-export function sameSignature(expected: string, received: string | undefined | null): boolean {
-  if (!received) return false;
-  const a = Buffer.from(expected.toLowerCase(), "utf8");
-  const b = Buffer.from(received.trim().toLowerCase(), "utf8");
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
-}
+export { sameSignature } from "../http/signature";
 
 /**
  * String params a request carries in its body: form fields (URLSearchParams) or the non-file

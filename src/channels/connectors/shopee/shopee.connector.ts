@@ -49,6 +49,7 @@ import {
   type WireStockInfo,
 } from "./shopee.mapper";
 import { sameSignature, shopeePushSignature, signShopeeRequest } from "./shopee.signing";
+import { chunk } from "../../../common/collections";
 
 const LIMITS: BatchLimits = {
   pricePerCall: 50,
@@ -92,12 +93,6 @@ interface ItemBaseWire {
 interface PerModelAnswer {
   failure_list?: Array<{ model_id: number; failed_reason: string }>;
   success_list?: Array<{ model_id: number }>;
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 function encodeCursor(value: object): string {

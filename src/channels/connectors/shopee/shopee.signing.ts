@@ -69,10 +69,4 @@ export function shopeePushSignature(
   return hmacSha256Hex(partnerKey, Buffer.concat([Buffer.from(`${callbackUrl}|`, "utf8"), body]));
 }
 
-/** Constant-time comparison of two lowercase hex signatures. */
-export function sameSignature(expected: string, received: string | undefined | null): boolean {
-  if (!received) return false;
-  const a = Buffer.from(expected, "utf8");
-  const b = Buffer.from(received.trim().toLowerCase(), "utf8");
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
-}
+export { sameSignature } from "../http/signature";

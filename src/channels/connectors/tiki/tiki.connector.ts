@@ -57,6 +57,7 @@ import {
   type TikiWarehouse,
 } from "./tiki.mapper";
 import { signTiki, TIKI_SIGNATURE_HEADER, verifyWebhookSignature } from "./tiki.signing";
+import { chunk, mapLimit } from "../../../common/collections";
 
 export const TIKI_LIMITS: BatchLimits = {
   pricePerCall: 50,
@@ -86,25 +87,6 @@ const CAPABILITIES: Capability[] = [
   "order.detail",
   "webhook",
 ];
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** A failed call → the per-item result; losing the authorization is never an item's failure. */
 function failure(key: string, e: unknown): ItemResult {

@@ -6,6 +6,7 @@
  */
 import crypto from "node:crypto";
 import type { OutgoingRequest, SigningInput } from "../http/types";
+import { sameSignature } from "../http/signature";
 
 /** OAuth2 endpoints on the API host (Ory Hydra behind /sc/oauth2). */
 export const TIKI_AUTH_PATH = "/sc/oauth2/auth";
@@ -38,8 +39,5 @@ export function webhookSignature(secret: string, rawBody: Buffer | string): stri
 
 /** Constant-time check of an `x-signature` header against the raw body. */
 export function verifyWebhookSignature(secret: string, rawBody: Buffer, header: string | undefined): boolean {
-  if (!header) return false;
-  const expected = Buffer.from(webhookSignature(secret, rawBody), "utf8");
-  const got = Buffer.from(header.trim().toLowerCase(), "utf8");
-  return got.length === expected.length && crypto.timingSafeEqual(got, expected);
+  return sameSignature(webhookSignature(secret, rawBody), header);
 }

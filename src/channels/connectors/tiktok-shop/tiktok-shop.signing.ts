@@ -43,12 +43,7 @@ export function tiktokWebhookSignature(appKey: string, appSecret: string, rawBod
   return h.digest("hex");
 }
 
-/** Constant-time comparison of two hex signatures. */
-export function sameSignature(a: string, b: string): boolean {
-  const x = Buffer.from(a, "utf8");
-  const y = Buffer.from(b, "utf8");
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
-}
+export { sameSignature } from "../http/signature";
 
 /** Token endpoints on auth.tiktok-shops.com carry app_secret in the query and are not signed. */
 export function isTokenPath(path: string): boolean {
