@@ -6,26 +6,15 @@
  * Run: npx tsc -p tsconfig.build.json && node dist/bench/import.js   (DATABASE_URL optional)
  */
 import "reflect-metadata";
-import crypto from "node:crypto";
 import { Client } from "pg";
 import { parse } from "csv-parse/sync";
-import { createDataSource } from "../src/common/database";
+import { scratchDatabase } from "./support";
 import { importCsv } from "../src/catalogue/import/product-import.service";
 import { SEED_PRODUCTS_FILE, readSeedFile } from "../src/catalogue/seed/seed-data";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 /** Producers per seed producer: ~59 × 40 ≈ 2,400 producers, as in a large province's register. */
 const PRODUCER_SPREAD = 40;
-
-function adminUrl(): string {
-  return process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-}
-
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
 
 function csvCell(c: string): string {
   return /[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c;
@@ -68,15 +57,9 @@ async function baseline(client: Client, csv: string): Promise<number> {
 
 async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= "silent";
-  const admin = new Client({ connectionString: adminUrl() });
-  await admin.connect();
-  const name = `ocop_bench_${crypto.randomBytes(4).toString("hex")}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = withDatabase(adminUrl(), name);
-  const ds = createDataSource({ url, poolSize: 2, applicationName: "bench-import" });
+  const db = await scratchDatabase("import");
+  const { ds, url } = db;
   try {
-    await ds.initialize();
-    await ds.runMigrations();
     const csv = generateCsv(ROWS);
 
     const timed = async () => {
@@ -116,9 +99,7 @@ async function main(): Promise<void> {
       ),
     );
   } finally {
-    if (ds.isInitialized) await ds.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }
 
