@@ -30,6 +30,9 @@ export interface HubConfig {
   secretKey: string | null;
 }
 
+/** HTTP port of the API when PORT is unset (the CLI's default hub address uses it too). */
+export const DEFAULT_PORT = 4000;
+
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
@@ -98,7 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   }
   const config: HubConfig = {
     databaseUrl,
-    port: parsePort("PORT", env.PORT, 4000, problems),
+    port: parsePort("PORT", env.PORT, DEFAULT_PORT, problems),
     host: env.HOST?.trim() || "127.0.0.1",
     logLevel: oneOf("LOG_LEVEL", env.LOG_LEVEL, LOG_LEVELS, "info", problems),
     role: oneOf("HUB_ROLE / --role", roleFromArgv(argv) ?? env.HUB_ROLE, ROLES, "all", problems),

@@ -54,13 +54,22 @@ export class ImportResolver {
     description:
       "Imports products from CSV text (columns of ocop-products.csv). Valid rows commit, bad rows are reported; re-importing the same file changes nothing.",
   })
-  async importProducts(@Ctx() ctx: HubContext, @Arg("csv") csv: string): Promise<ImportProductsPayload> {
+  async importProducts(
+    @Ctx() ctx: HubContext,
+    @Arg("csv") csv: string,
+    @Arg("dryRun", () => Boolean, {
+      defaultValue: false,
+      description: "Check and count every row as a real import would, then roll back: nothing is written.",
+    })
+    dryRun: boolean,
+  ): Promise<ImportProductsPayload> {
     const viewer = ctx.viewer!;
     if (!canWriteCatalogue(viewer)) throw new ForbiddenError();
     const result = await importCsv(ctx.dataSource, csv, {
       actor: viewer.actor,
       producerId: producerScope(viewer) ?? undefined,
       clock: ctx.clock,
+      dryRun,
     });
     const products = await ctx.loaders.product.loadMany(
       result.rows.map((r) => r.productId).filter((id): id is string => !!id),

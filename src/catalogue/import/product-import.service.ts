@@ -56,6 +56,8 @@ export interface ImportOptions {
   chunkSize?: number;
   /** Default 50,000 (DEFAULT_MAX_ROWS). */
   maxRows?: number;
+  /** Check and count every row as a real import would, then roll it all back. */
+  dryRun?: boolean;
 }
 
 const DEFAULT_CHUNK_SIZE = 500;
@@ -110,6 +112,8 @@ export async function importCsv(
 
   const qr = dataSource.createQueryRunner();
   await qr.connect();
+  // A dry run wraps the chunks in one outer transaction (theirs become savepoints) and rolls it back.
+  if (opts.dryRun) await qr.startTransaction();
   try {
     const scope = opts.producerId ? await loadScope(qr, opts.producerId) : null;
     const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -120,7 +124,11 @@ export async function importCsv(
       }
     }
   } finally {
-    await qr.release();
+    try {
+      while (opts.dryRun && qr.isTransactionActive) await qr.rollbackTransaction();
+    } finally {
+      await qr.release();
+    }
   }
   return summarise([], results);
 }

@@ -1,0 +1,61 @@
+/**
+ * Runs the CLI (src/cli/main.ts, compiled on the fly by @swc/core through a require hook) as a
+ * child process, as an operator would: real argv, environment, stdout/stderr (no TTY) and exit code.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const ROOT = path.resolve(__dirname, "../..");
+const MAIN = path.join(ROOT, "src/cli/main.ts");
+
+let hookFile: string | null = null;
+
+function hook(): string {
+  if (hookFile) return hookFile;
+  hookFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ocop-cli-")), "swc-hook.js");
+  fs.writeFileSync(
+    hookFile,
+    `const swc = require(${JSON.stringify(require.resolve("@swc/core"))});
+const fs = require("node:fs");
+require.extensions[".ts"] = (m, filename) => {
+  const { code } = swc.transformSync(fs.readFileSync(filename, "utf8"), {
+    filename,
+    jsc: { parser: { syntax: "typescript" }, target: "es2022" },
+    module: { type: "commonjs" },
+  });
+  m._compile(code, filename);
+};
+`,
+  );
+  return hookFile;
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `npm run hub -- <args>` without the npm wrapper; env adds to (not replaces) a clean base. */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  const base: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: "C.UTF-8",
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-r", hook(), MAIN, ...args], {
+      cwd: ROOT,
+      env: { ...base, ...env } as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
