@@ -63,6 +63,32 @@ export interface SandboxShop {
   accessExpiresAt: number;
 }
 
+/** A buyer review to seed (the marketplace's buyers are not simulated; tests and demos seed them). */
+export interface SandboxReviewSpec {
+  /** The SKU reviewed; it must be listed in the shop. */
+  sku: string;
+  /** 1–5 stars. */
+  rating: number;
+  text?: string;
+  /** The display name the marketplace shows (marketplaces that show none ignore it). */
+  buyerName?: string;
+  /** ms since epoch; default now. */
+  at?: number;
+  /** A reply the seller already posted on the marketplace itself. */
+  reply?: string;
+  /** False: the marketplace refuses replies to this review (e.g. too old). Default true. */
+  canReply?: boolean;
+}
+
+/** What the marketplace shows for one review right now. */
+export interface SandboxReviewView {
+  externalReviewId: string;
+  externalItemId: string;
+  rating: number;
+  text: string;
+  reply: string | null;
+}
+
 export interface SandboxCounters {
   /** Requests received by endpoint path. */
   calls: Record<string, number>;
@@ -112,6 +138,9 @@ export interface MarketplaceSandbox {
     opts?: { at?: number },
   ): { externalOrderId: string };
   setOrderStatus(shopId: string, externalOrderId: string, status: NormalizedOrderStatus): void;
+  /** Seeds a buyer review (marketplaces with a review API only). */
+  seedReview?(shopId: string, review: SandboxReviewSpec): { externalReviewId: string };
+  reviewView?(shopId: string, externalReviewId: string): SandboxReviewView | null;
   /** Where signed webhooks are POSTed; null stops sending. */
   setWebhookTarget(url: string | null): void;
   /** Resolves when every webhook sent so far has been answered. */

@@ -24,7 +24,9 @@ export type Capability =
   | "webhook"
   | "catalog.read"
   | "image.upload"
-  | "readback";
+  | "readback"
+  | "review.pull"
+  | "review.reply";
 
 export interface BatchLimits {
   /** Items (SKUs/models) per price-update call. Shopee: models of ONE item per call. */
@@ -252,6 +254,41 @@ export interface OrderWindow {
   to: number;
 }
 
+// ---------- reviews ----------
+
+/** A buyer's review as the marketplace shows it to the seller. */
+export interface RemoteReview {
+  externalReviewId: string;
+  /** The marketplace item (listing) reviewed; null when the marketplace does not say. */
+  externalItemId: string | null;
+  /** The model/SKU id bought, when the marketplace says. */
+  externalSkuId: string | null;
+  externalOrderId: string | null;
+  /** 1–5 stars. */
+  rating: number;
+  /** NFC-normalised; "" for a rating without text. */
+  text: string;
+  /** Only the display name the marketplace itself shows (often masked); null when none is shown. */
+  buyerName: string | null;
+  /** ms since epoch */
+  createdAt: number;
+  /** The seller's reply as the marketplace shows it; null when none. */
+  replyText: string | null;
+  /** ms since epoch */
+  repliedAt: number | null;
+  /** False when the marketplace no longer accepts a reply (already replied, too old, hidden). */
+  canReply: boolean;
+}
+
+export interface ReviewQuery {
+  /** ms since epoch, inclusive: reviews created at or after. */
+  since: number;
+  /** ms since epoch, exclusive. */
+  until: number;
+  /** The shop's items we list (marketplaces whose review list is per item need them, e.g. Lazada). */
+  externalItemIds: string[];
+}
+
 // ---------- webhooks ----------
 
 export interface WebhookRequest {
@@ -349,6 +386,12 @@ export interface MarketplaceConnector {
     status: NormalizedOrderStatus,
   ): Promise<ItemResult>;
 
+  // reviews
+  /** Reviews created in [since, until), one page per call; the cursor is opaque. */
+  listReviews?(ctx: ChannelContext, query: ReviewQuery, cursor: string | null): Promise<Page<RemoteReview>>;
+  /** Posts the seller's reply to one review; key = the external review id. */
+  replyToReview?(ctx: ChannelContext, externalReviewId: string, text: string): Promise<ItemResult>;
+
   // webhooks
   verifyWebhook?(req: WebhookRequest, app: AppCredentials): boolean;
   parseWebhook?(req: WebhookRequest): WebhookEvent[];
@@ -369,4 +412,6 @@ export const CAPABILITY_METHODS: Record<Capability, Array<keyof MarketplaceConne
   "catalog.read": ["getCategories", "getCategoryAttributes"],
   "image.upload": ["uploadImage"],
   readback: ["readBack"],
+  "review.pull": ["listReviews"],
+  "review.reply": ["replyToReview"],
 };

@@ -16,6 +16,8 @@ import {
   type SandboxCounters,
   type SandboxFaults,
   type SandboxOrderLineSpec,
+  type SandboxReviewSpec,
+  type SandboxReviewView,
   type SandboxShop,
   type SandboxSkuView,
 } from "../sandbox";
@@ -43,6 +45,16 @@ export const LAZADA_CAPS = {
   maxPriceVnd: 1_000_000_000,
   maxQuantity: 999_999,
   authCodeTtlMs: 30 * 60_000,
+  /** GetHistoryReviewIdList: one window ≤ 7 days, within the last 3 months, pages 1–50. */
+  reviewWindowMs: 7 * 86_400_000,
+  reviewHistoryMs: 90 * 86_400_000,
+  reviewMaxPage: 50,
+  /** Ids per history page: not documented [U]; the response carries it as page_size. */
+  reviewIdsPerPage: 20,
+  /** GetReviewListByIdList: "id list, maxLength = 10". */
+  reviewIdsPerDetailCall: 10,
+  /** SubmitSellerReply: "max length = 500". */
+  replyMaxChars: 500,
 } as const;
 
 interface AppState {
@@ -56,6 +68,20 @@ interface ShopState {
   shortCode: string;
   items: Map<string, ItemState>;
   orders: Map<string, OrderState>;
+  reviews: Map<string, ReviewState>;
+}
+
+/** A buyer's product review; Lazada's seller API shows no buyer name. */
+interface ReviewState {
+  id: string;
+  itemId: string;
+  skuId: string;
+  orderId: string;
+  rating: number;
+  content: string;
+  createTime: number;
+  sellerReply: string | null;
+  canReply: boolean;
 }
 
 interface TokenState {
@@ -183,6 +209,18 @@ function fail(
   return { status: 200, body: { type, code, message, request_id: requestId(), ...extra } };
 }
 
+/** The review APIs answer `success` and `error_code` next to the gateway's `code` [V: API schema]. */
+function reviewOk(data: unknown): Reply {
+  return { status: 200, body: { code: "0", data, success: true, request_id: requestId() } };
+}
+
+function reviewFail(errorCode: string, message: string): Reply {
+  return {
+    status: 200,
+    body: { code: "0", success: false, error_code: errorCode, error_msg: message, request_id: requestId() },
+  };
+}
+
 /** Lazada's order timestamps: "2024-06-01 09:30:00 +0700" (Vietnam local time). */
 export function lazadaDateTime(ms: number): string {
   const local = new Date(ms + 7 * 3_600_000);
@@ -279,6 +317,7 @@ export class LazadaSandbox implements MarketplaceSandbox {
       shortCode: `VN${sellerId.slice(-6)}`,
       items: new Map(),
       orders: new Map(),
+      reviews: new Map(),
     });
     const t = this.issueTokens(sellerId, appKey, this.now() + this.refreshTtlMs);
     return {
@@ -350,6 +389,40 @@ export class LazadaSandbox implements MarketplaceSandbox {
     };
     shop.items.set(item.itemId, item);
     return { externalItemId: item.itemId };
+  }
+
+  seedReview(shopId: string, spec: SandboxReviewSpec): { externalReviewId: string } {
+    const shop = this.shop(shopId);
+    const hit = this.findSku(shop, { sellerSku: spec.sku });
+    if (!hit) throw new Error(`lazada sandbox: unknown SKU ${spec.sku} in shop ${shopId}`);
+    if (!Number.isInteger(spec.rating) || spec.rating < 1 || spec.rating > 5)
+      throw new Error(`lazada sandbox: rating ${spec.rating} is not 1–5`);
+    const review: ReviewState = {
+      id: String(800_000_000 + this.nextSeq()),
+      itemId: hit.item.itemId,
+      skuId: hit.sku.skuId,
+      orderId: String(500_000_000_000 + this.nextSeq()),
+      rating: spec.rating,
+      content: (spec.text ?? "").normalize("NFC"),
+      createTime: spec.at ?? this.now(),
+      sellerReply: spec.reply ?? null,
+      canReply: spec.canReply !== false && !spec.reply,
+    };
+    shop.reviews.set(review.id, review);
+    return { externalReviewId: review.id };
+  }
+
+  reviewView(shopId: string, externalReviewId: string): SandboxReviewView | null {
+    const r = this.shops.get(shopId)?.reviews.get(externalReviewId);
+    return r
+      ? {
+          externalReviewId: r.id,
+          externalItemId: r.itemId,
+          rating: r.rating,
+          text: r.content,
+          reply: r.sellerReply,
+        }
+      : null;
   }
 
   skuView(shopId: string, sku: string): SandboxSkuView | null {
@@ -718,9 +791,121 @@ export class LazadaSandbox implements MarketplaceSandbox {
         return this.pack(shop, params);
       case "/order/package/rts":
         return this.readyToShip(shop, params);
+      case "/review/seller/history/list":
+        return this.reviewHistory(shop, params);
+      case "/review/seller/list/v2":
+        return this.reviewList(shop, params);
+      case "/review/seller/reply/add":
+        return this.reviewReply(shop, params);
       default:
         return fail("InvalidApiPath", "The specified API path is invalid");
     }
+  }
+
+  // ---------- reviews ----------
+
+  /** GetHistoryReviewIdList: review ids of one item created in [start_time, end_time] (ms), newest first. */
+  private reviewHistory(shop: ShopState, params: Params): Reply {
+    for (const p of ["item_id", "start_time", "end_time", "current"]) {
+      if (!params[p])
+        return fail(
+          "MissingParameter",
+          `The input parameter "${p}" that is mandatory for processing this request is not supplied.`,
+        );
+    }
+    const [start, end, current] = [
+      Number(params.start_time),
+      Number(params.end_time),
+      Number(params.current),
+    ];
+    if (![start, end, current].every(Number.isInteger) || start > end)
+      return reviewFail(
+        "PARAM_ILLEGAL",
+        "start_time, end_time and current must be integers, start before end",
+      );
+    if (end - start > LAZADA_CAPS.reviewWindowMs)
+      return reviewFail("PARAM_ILLEGAL", "The time range cannot exceed 7 days");
+    if (start < this.now() - LAZADA_CAPS.reviewHistoryMs)
+      return reviewFail("PARAM_ILLEGAL", "Only reviews within 3 months can be queried");
+    if (current < 1 || current > LAZADA_CAPS.reviewMaxPage)
+      return reviewFail("PARAM_ILLEGAL", `current must be between 1 and ${LAZADA_CAPS.reviewMaxPage}`);
+    const ids = [...shop.reviews.values()]
+      .filter(
+        (r) =>
+          r.itemId === params.item_id &&
+          r.createTime >= start &&
+          r.createTime <= end &&
+          (!params.order_id || r.orderId === params.order_id),
+      )
+      .sort((a, b) => b.createTime - a.createTime || b.id.localeCompare(a.id))
+      .map((r) => r.id);
+    const size = LAZADA_CAPS.reviewIdsPerPage;
+    return reviewOk({
+      current: String(current),
+      total: ids.length,
+      page_size: size,
+      id_list: ids.slice((current - 1) * size, current * size),
+    });
+  }
+
+  /** GetReviewListByIdList: up to 10 ids as JSON array text; ids older than 3 months are "outdated". */
+  private reviewList(shop: ShopState, params: Params): Reply {
+    let ids: unknown;
+    try {
+      ids = JSON.parse(params.id_list ?? "");
+    } catch {
+      return reviewFail("PARAM_ILLEGAL", "id_list must be a JSON array");
+    }
+    if (!Array.isArray(ids) || ids.length === 0)
+      return reviewFail("PARAM_ILLEGAL", "id_list must be a non-empty JSON array");
+    if (ids.length > LAZADA_CAPS.reviewIdsPerDetailCall)
+      return reviewFail("PARAM_ILLEGAL", `id list, maxLength = ${LAZADA_CAPS.reviewIdsPerDetailCall}`);
+    const cutoff = this.now() - LAZADA_CAPS.reviewHistoryMs;
+    const found = ids.map((id) => shop.reviews.get(String(id))).filter((r): r is ReviewState => !!r);
+    return reviewOk({
+      review_list: found
+        .filter((r) => r.createTime >= cutoff)
+        .map((r) => ({
+          id: Number(r.id),
+          product_id: Number(r.itemId),
+          sku_id: Number(r.skuId),
+          order_id: Number(r.orderId),
+          create_time: r.createTime,
+          submit_time: r.createTime,
+          review_type: "PRODUCT",
+          review_content: r.content,
+          ratings: {
+            overall_rating: r.rating,
+            product_rating: r.rating,
+            seller_rating: r.rating,
+            logistics_rating: r.rating,
+          },
+          seller_reply: r.sellerReply ?? "",
+          can_reply: r.canReply,
+          review_images: [],
+          review_videos: [],
+        })),
+      outdated_reviews: found.filter((r) => r.createTime < cutoff).map((r) => Number(r.id)),
+    });
+  }
+
+  /** SubmitSellerReply: text only, ≤ 500 characters, once per review while can_reply. */
+  private reviewReply(shop: ShopState, params: Params): Reply {
+    for (const p of ["id", "content"]) {
+      if (!params[p])
+        return fail(
+          "MissingParameter",
+          `The input parameter "${p}" that is mandatory for processing this request is not supplied.`,
+        );
+    }
+    const review = shop.reviews.get(params.id);
+    if (!review) return reviewFail("REVIEW_NOT_FOUND", "The review does not exist");
+    if ([...params.content].length > LAZADA_CAPS.replyMaxChars)
+      return reviewFail("PARAM_ILLEGAL", `reply content max length = ${LAZADA_CAPS.replyMaxChars}`);
+    if (!review.canReply) return reviewFail("REVIEW_CANNOT_REPLY", "This review can not be replied");
+    review.sellerReply = params.content.normalize("NFC");
+    review.canReply = false;
+    return reviewOk(true);
   }
 
   private rateLimited(key: string): boolean {

@@ -15,6 +15,8 @@ import {
   type SandboxCounters,
   type SandboxFaults,
   type SandboxOrderLineSpec,
+  type SandboxReviewSpec,
+  type SandboxReviewView,
   type SandboxShop,
   type SandboxSkuView,
 } from "../sandbox";
@@ -36,6 +38,11 @@ const PRICE_MIN = 1_000;
 const PRICE_MAX = 120_000_000;
 const STOCK_MAX = 999_999;
 const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+/** get_comment page_size bounds and reply_comment batch size (1–100 each), as documented. */
+const MAX_COMMENT_PAGE = 100;
+const MAX_REPLY_BATCH = 100;
+/** Longest reply text: Shopee does not document it [U]; 500 characters like Lazada. */
+const MAX_REPLY_CHARS = 500;
 
 type ShopeeOrderStatus =
   | "UNPAID"
@@ -121,6 +128,21 @@ interface Order {
   trackingNumber: string | null;
 }
 
+/** A buyer's comment (review) on an item, with the seller's reply. */
+interface Comment {
+  commentId: number;
+  itemId: number;
+  modelId: number;
+  orderSn: string;
+  rating: number;
+  text: string;
+  buyerUsername: string;
+  createTime: number;
+  reply: { text: string; createTime: number } | null;
+  /** Replies no longer accepted (Shopee's "EXPIRED"). */
+  expired: boolean;
+}
+
 interface Shop {
   shopId: string;
   partnerId: string;
@@ -129,6 +151,7 @@ interface Shop {
   refreshToken: string;
   items: Map<number, Item>;
   orders: Map<string, Order>;
+  comments: Map<number, Comment>;
 }
 
 interface AccessToken {
@@ -229,6 +252,7 @@ export class ShopeeSandbox implements MarketplaceSandbox {
   private nextItemId = 100_000_001;
   private nextModelId = 200_000_001;
   private nextOrderSeq = 1;
+  private nextCommentId = 700_000_001;
 
   private webhookTarget: string | null = null;
   private outbox: string[] = [];
@@ -311,6 +335,8 @@ export class ShopeeSandbox implements MarketplaceSandbox {
       type: "shop",
       handle: (c) => this.getShippingParameter(c),
     },
+    "/api/v2/product/get_comment": { method: "GET", type: "shop", handle: (c) => this.getComment(c) },
+    "/api/v2/product/reply_comment": { method: "POST", type: "shop", handle: (c) => this.replyComment(c) },
     "/api/v2/logistics/ship_order": {
       method: "POST",
       type: "shop",
@@ -370,6 +396,7 @@ export class ShopeeSandbox implements MarketplaceSandbox {
       refreshToken: "",
       items: new Map(),
       orders: new Map(),
+      comments: new Map(),
     };
     shop.authorized = true;
     this.shops.set(shopId, shop);
@@ -454,6 +481,43 @@ export class ShopeeSandbox implements MarketplaceSandbox {
     };
     shop.items.set(item.itemId, item);
     return { externalItemId: String(item.itemId) };
+  }
+
+  seedReview(shopId: string, spec: SandboxReviewSpec): { externalReviewId: string } {
+    const shop = this.requireShop(shopId);
+    const found = this.findSku(shop, spec.sku);
+    if (!found) throw new Error(`shopee sandbox: no SKU ${spec.sku} in shop ${shopId}`);
+    if (!Number.isInteger(spec.rating) || spec.rating < 1 || spec.rating > 5)
+      throw new Error(`shopee sandbox: rating ${spec.rating} is not 1–5`);
+    const at = Math.floor((spec.at ?? Date.now()) / 1000);
+    const commentId = this.nextCommentId++;
+    const comment: Comment = {
+      commentId,
+      itemId: found.item.itemId,
+      modelId: found.model ? found.model.modelId : 0,
+      orderSn: `2611RV${commentId}`,
+      rating: spec.rating,
+      text: spec.text ?? "",
+      buyerUsername: spec.buyerName ?? "n*****a",
+      createTime: at,
+      reply: spec.reply ? { text: spec.reply, createTime: at } : null,
+      expired: spec.canReply === false,
+    };
+    shop.comments.set(comment.commentId, comment);
+    return { externalReviewId: String(comment.commentId) };
+  }
+
+  reviewView(shopId: string, externalReviewId: string): SandboxReviewView | null {
+    const c = this.shops.get(shopId)?.comments.get(Number(externalReviewId));
+    return c
+      ? {
+          externalReviewId: String(c.commentId),
+          externalItemId: String(c.itemId),
+          rating: c.rating,
+          text: c.text,
+          reply: c.reply?.text ?? null,
+        }
+      : null;
   }
 
   skuView(shopId: string, sku: string): SandboxSkuView | null {
@@ -1364,6 +1428,102 @@ export class ShopeeSandbox implements MarketplaceSandbox {
       order_list: page.map((o) =>
         withStatus ? { order_sn: o.orderSn, order_status: o.status } : { order_sn: o.orderSn },
       ),
+    };
+  }
+
+  /**
+   * v2.product.get_comment: by item_id, comment_id or the whole shop, newest first, paged with an
+   * opaque cursor ("" at start) and page_size 1–100.
+   */
+  private getComment(ctx: Ctx): object {
+    const q = ctx.query;
+    const pageSize = Number(q.get("page_size"));
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_COMMENT_PAGE) {
+      throw new ApiError(
+        "error_param",
+        `Wrong parameters, detail: page_size should be between 1 and ${MAX_COMMENT_PAGE}.`,
+      );
+    }
+    if (q.get("cursor") === null) throw new ApiError("error_param", "Wrong parameters, detail: cursor.");
+    const cursor = q.get("cursor") ?? "";
+    let offset = 0;
+    if (cursor) {
+      const m = /^k(\d+)$/.exec(cursor);
+      if (!m) throw new ApiError("error_param", "Wrong parameters, detail: invalid cursor.");
+      offset = Number(m[1]);
+    }
+    const itemId = q.get("item_id");
+    const commentId = q.get("comment_id");
+    for (const [name, v] of [
+      ["item_id", itemId],
+      ["comment_id", commentId],
+    ] as const) {
+      if (v !== null && !/^\d+$/.test(v))
+        throw new ApiError("error_param", `Wrong parameters, detail: ${name} should be a number.`);
+    }
+    const all = [...this.shopOf(ctx).comments.values()]
+      .filter(
+        (c) =>
+          (itemId === null || c.itemId === Number(itemId)) &&
+          (commentId === null || c.commentId === Number(commentId)),
+      )
+      .sort((a, b) => b.createTime - a.createTime || b.commentId - a.commentId);
+    const page = all.slice(offset, offset + pageSize);
+    const more = offset + pageSize < all.length;
+    return {
+      more,
+      next_cursor: more ? `k${offset + pageSize}` : "",
+      item_comment_list: page.map((c) => ({
+        order_sn: c.orderSn,
+        comment_id: c.commentId,
+        comment: c.text,
+        buyer_username: c.buyerUsername,
+        item_id: c.itemId,
+        model_id: 0,
+        model_id_list: c.modelId ? [c.modelId] : [],
+        rating_star: c.rating,
+        editable: c.expired ? "EXPIRED" : "EDITABLE",
+        hidden: false,
+        create_time: c.createTime,
+        ...(c.reply
+          ? { comment_reply: { reply: c.reply.text, hidden: false, create_time: c.reply.createTime } }
+          : {}),
+        media: { image_url_list: [], video_url_list: [] },
+      })),
+    };
+  }
+
+  /** v2.product.reply_comment: 1–100 replies per call, each answered in result_list (partial success). */
+  private replyComment(ctx: Ctx): object {
+    const body = this.json(ctx);
+    const list = body.comment_list;
+    if (!Array.isArray(list) || list.length < 1 || list.length > MAX_REPLY_BATCH) {
+      throw new ApiError(
+        "error_param",
+        `Wrong parameters, detail: comment_list should have 1 to ${MAX_REPLY_BATCH} elements.`,
+      );
+    }
+    const shop = this.shopOf(ctx);
+    const t = nowS();
+    return {
+      result_list: list.map((e: { comment_id?: unknown; comment?: unknown }) => {
+        const id = Number(e?.comment_id);
+        const fail = (fail_error: string, fail_message: string) => ({
+          comment_id: id,
+          fail_error,
+          fail_message,
+        });
+        const c = shop.comments.get(id);
+        if (!c) return fail("error_not_found", "Comment not found.");
+        if (typeof e.comment !== "string" || e.comment.trim() === "")
+          return fail("error_param", "Reply content is empty.");
+        if ([...e.comment].length > MAX_REPLY_CHARS)
+          return fail("error_param", `Reply content exceeds ${MAX_REPLY_CHARS} characters.`);
+        if (c.reply) return fail("error_param", "The comment has been replied.");
+        if (c.expired) return fail("error_param", "The comment can no longer be replied.");
+        c.reply = { text: e.comment.normalize("NFC"), createTime: t };
+        return { comment_id: id };
+      }),
     };
   }
 

@@ -26,7 +26,9 @@ import type {
   RemoteCategory,
   RemoteListing,
   RemoteRef,
+  RemoteReview,
   RemoteState,
+  ReviewQuery,
   StockUpdate,
   TokenSet,
   WebhookEvent,
@@ -84,6 +86,43 @@ export const LAZADA_LIMITS: BatchLimits = {
 const MAX_ORDER_OFFSET = 5000;
 const PRODUCTS_PAGE = 50;
 const FULFIL_PER_CALL = 20;
+/** GetHistoryReviewIdList: windows of at most 7 days, only the last 3 months, pages 1–50. */
+const REVIEW_WINDOW_MS = 7 * 86_400_000;
+/** A day short of Lazada's 3 months, so a window start is never refused for being a moment too old. */
+const REVIEW_HISTORY_MS = 89 * 86_400_000;
+const REVIEW_MAX_PAGE = 50;
+/** GetReviewListByIdList takes at most 10 ids. */
+const REVIEW_DETAIL_IDS = 10;
+
+interface ReviewCursor {
+  /** Index into the query's item ids. */
+  i: number;
+  /** Start of the current window, ms. */
+  s: number;
+  /** History page (1-based). */
+  p: number;
+}
+
+interface LazadaReviewWire {
+  id: number | string;
+  product_id?: number | string;
+  sku_id?: number | string;
+  order_id?: number | string;
+  create_time?: number | string;
+  submit_time?: number | string;
+  review_content?: string;
+  ratings?: { product_rating?: number | string; overall_rating?: number | string };
+  seller_reply?: string;
+  can_reply?: boolean | string;
+}
+
+/** The review APIs' own outcome fields, next to the gateway's `code`. */
+interface ReviewEnvelope<T> {
+  data?: T;
+  success?: boolean;
+  error_code?: string;
+  error_msg?: string;
+}
 
 export interface LazadaConnectorOptions {
   http?: Partial<Omit<MarketplaceHttpClientOptions, "marketplace" | "sign" | "classify" | "ratePolicy">>;
@@ -134,10 +173,12 @@ export class LazadaConnector implements MarketplaceConnector {
     "catalog.read",
     "image.upload",
     "readback",
+    "review.pull",
+    "review.reply",
   ]);
   readonly limits = LAZADA_LIMITS;
-  /** Lazada publishes per-API QPS caps only for some APIs; 10 req/s per shop is our safe guess. */
-  readonly ratePolicy: RatePolicy = { requestsPerSecond: 10, burst: 10 };
+  /** Lazada documents per-API QPS of 30–300 for the APIs that state one; we budget the shop at the lowest. */
+  readonly ratePolicy: RatePolicy = { requestsPerSecond: 30, burst: 30 };
 
   private readonly http: MarketplaceHttpClient;
   private readonly maxOrderOffset: number;
@@ -516,6 +557,129 @@ export class LazadaConnector implements MarketplaceConnector {
       next = { s: end, o: 0 };
     }
     return { items, nextCursor: next ? `${next.s}:${next.o}` : null };
+  }
+
+  // ---------- reviews ----------
+
+  /**
+   * Lazada lists review ids per item and per window of at most 7 days (GetHistoryReviewIdList), then
+   * details by 10 ids (GetReviewListByIdList). The cursor walks item → window → page; each call
+   * returns one history page with its details. Reviews older than 3 months cannot be read.
+   */
+  async listReviews(ctx: ChannelContext, q: ReviewQuery, cursor: string | null): Promise<Page<RemoteReview>> {
+    const since = Math.max(q.since, q.until - REVIEW_HISTORY_MS);
+    const items = q.externalItemIds;
+    let c: ReviewCursor | null = cursor ? this.parseReviewCursor(cursor) : { i: 0, s: since, p: 1 };
+    // Skips exhausted windows and items without calling.
+    const settle = (x: ReviewCursor): ReviewCursor | null => {
+      let y = { ...x, s: Math.max(x.s, since) };
+      while (y.i < items.length && y.s >= q.until) y = { i: y.i + 1, s: since, p: 1 };
+      return y.i < items.length ? y : null;
+    };
+    c = settle(c);
+    while (c) {
+      const end = Math.min(c.s + REVIEW_WINDOW_MS, q.until);
+      const page = await this.reviewCall<{
+        total?: number | string;
+        page_size?: number | string;
+        id_list?: unknown[];
+      }>(
+        ctx,
+        get("/review/seller/history/list", "review.seller.history.list", {
+          item_id: items[c.i],
+          // Both bounds inclusive, in ms; the window is [s, end).
+          start_time: c.s,
+          end_time: end - 1,
+          current: c.p,
+        }),
+      );
+      const ids = (page.id_list ?? []).map(String);
+      const total = Number(page.total ?? ids.length);
+      const size = Number(page.page_size ?? ids.length) || ids.length;
+      const morePages = ids.length > 0 && c.p * size < total && c.p < REVIEW_MAX_PAGE;
+      const next = settle(morePages ? { ...c, p: c.p + 1 } : { i: c.i, s: end, p: 1 });
+      if (ids.length === 0) {
+        c = next;
+        continue;
+      }
+      const reviews: RemoteReview[] = [];
+      for (const batch of chunk(ids, REVIEW_DETAIL_IDS)) {
+        const detail = await this.reviewCall<{ review_list?: LazadaReviewWire[] }>(
+          ctx,
+          get("/review/seller/list/v2", "review.seller.list.v2", {
+            id_list: JSON.stringify(batch.map(Number)),
+          }),
+        );
+        for (const r of detail.review_list ?? []) reviews.push(this.toReview(r));
+      }
+      return {
+        items: reviews.filter((r) => r.createdAt >= q.since && r.createdAt < q.until),
+        nextCursor: next ? `${next.i}:${next.s}:${next.p}` : null,
+      };
+    }
+    return { items: [], nextCursor: null };
+  }
+
+  /** SubmitSellerReply: text only, at most 500 characters. */
+  async replyToReview(ctx: ChannelContext, externalReviewId: string, text: string): Promise<ItemResult> {
+    const key = externalReviewId;
+    try {
+      await this.reviewCall(
+        ctx,
+        get("/review/seller/reply/add", "review.seller.reply.add", {
+          id: externalReviewId,
+          content: text.normalize("NFC"),
+        }),
+      );
+      return { key, outcome: "applied" };
+    } catch (e) {
+      return failAll([key], e)[0];
+    }
+  }
+
+  private async reviewCall<T>(ctx: ChannelContext, req: OutgoingRequest): Promise<T> {
+    const body = await this.call<ReviewEnvelope<T>>(ctx, req);
+    if (body.success === false)
+      throw new ConnectorError(
+        "lazada",
+        "fatal",
+        body.error_code ?? "REVIEW_FAILED",
+        body.error_msg ?? "Request failed",
+        req.endpoint,
+      );
+    return (body.data ?? {}) as T;
+  }
+
+  private toReview(r: LazadaReviewWire): RemoteReview {
+    const rating = Number(r.ratings?.product_rating ?? r.ratings?.overall_rating ?? 0);
+    const reply = r.seller_reply ? r.seller_reply.normalize("NFC") : null;
+    return {
+      externalReviewId: String(r.id),
+      externalItemId: r.product_id != null ? String(r.product_id) : null,
+      externalSkuId: r.sku_id != null ? String(r.sku_id) : null,
+      externalOrderId: r.order_id != null ? String(r.order_id) : null,
+      rating,
+      text: (r.review_content ?? "").normalize("NFC"),
+      // Lazada's seller API shows no buyer name.
+      buyerName: null,
+      createdAt: Number(r.create_time ?? r.submit_time ?? 0),
+      replyText: reply,
+      repliedAt: null,
+      canReply: r.can_reply === true || r.can_reply === "true",
+    };
+  }
+
+  private parseReviewCursor(cursor: string): ReviewCursor {
+    const m = /^(\d+):(\d+):(\d+)$/.exec(cursor);
+    if (!m)
+      throw new ConnectorError(
+        "lazada",
+        "fatal",
+        "BAD_CURSOR",
+        `not a Lazada review cursor: ${cursor}`,
+        "review.seller.history.list",
+      );
+    return { i: Number(m[1]), s: Number(m[2]), p: Number(m[3]) };
   }
 
   private parseCursor(cursor: string): OrderCursor {
