@@ -53,19 +53,23 @@ interface Pending {
   expected: number;
   /** ms until each marketplace confirmed (the source's own entry stays NaN). */
   at: number[];
+  /** ms until the hub had reserved it (order imported), NaN before. */
+  imported: number;
 }
 
 interface PhaseResult {
   label: string;
   orders: number;
   latencies: number[];
+  /** Order placed → reserved in the hub (the import half of the latency). */
+  importLatencies: number[];
   unconfirmed: number;
   pushCalls: number;
   dispatches: number;
   runs: number;
   /** SKU × marketplace pairs not showing the hub's stock at the end. */
   mismatched: number;
-  perMarketplace: Array<{ code: MarketplaceCode; latencies: number[] }>;
+  perMarketplace: Array<{ code: MarketplaceCode; latencies: number[]; importLatencies: number[] }>;
 }
 
 async function phase(label: string, listen: boolean, seconds: number, rate: number): Promise<PhaseResult> {
@@ -174,6 +178,8 @@ async function phase(label: string, listen: boolean, seconds: number, rate: numb
     const ordered = new Map<string, number>();
     const pending = new Set<Pending>();
     const latencies: number[] = [];
+    const importLatencies: number[] = [];
+    const importBySource: number[][] = [[], [], [], []];
     const perMarketplace: number[][] = [[], [], [], []];
     let unconfirmed = 0;
     const total = seconds * rate;
@@ -207,7 +213,7 @@ async function phase(label: string, listen: boolean, seconds: number, rate: numb
         ordered.set(sku, n);
         const t0 = performance.now();
         shops[source].sb.createOrder(shops[source].shopId, [{ sku, quantity: 1 }]);
-        pending.add({ t0, sku, source, expected: ON_HAND - n, at: [NaN, NaN, NaN, NaN] });
+        pending.add({ t0, sku, source, expected: ON_HAND - n, at: [NaN, NaN, NaN, NaN], imported: NaN });
         placed++;
       }
     }, 5);
@@ -218,19 +224,28 @@ async function phase(label: string, listen: boolean, seconds: number, rate: numb
     while (placed < total || pending.size > 0) {
       await new Promise((r) => setTimeout(r, TICK_MS));
       if (pending.size === 0) continue;
-      const rows: Array<{ sku: string; channel_id: string; pushed_stock: number | null }> = await ds.query(
-        `SELECT v.sku, l.channel_id, l.pushed_stock FROM listing l JOIN variant v ON v.id = l.variant_id
-          WHERE v.sku = ANY($1::text[])`,
-        [[...new Set([...pending].map((p) => p.sku))]],
-      );
+      const rows: Array<{ sku: string; channel_id: string; pushed_stock: number | null; available: number }> =
+        await ds.query(
+          `SELECT v.sku, l.channel_id, l.pushed_stock, s.on_hand - s.reserved AS available
+             FROM listing l JOIN variant v ON v.id = l.variant_id JOIN stock_level s ON s.variant_id = v.id
+            WHERE v.sku = ANY($1::text[])`,
+          [[...new Set([...pending].map((p) => p.sku))]],
+        );
       const at = performance.now();
       const pushed = new Map<string, number[]>();
+      const available = new Map<string, number>();
       for (const r of rows) {
+        available.set(r.sku, r.available);
         const list = pushed.get(r.sku) ?? [Infinity, Infinity, Infinity, Infinity];
         list[channelIndex.get(r.channel_id)!] = r.pushed_stock ?? Infinity;
         pushed.set(r.sku, list);
       }
       for (const p of pending) {
+        if (Number.isNaN(p.imported) && (available.get(p.sku) ?? Infinity) <= p.expected) {
+          p.imported = at - p.t0;
+          importLatencies.push(p.imported);
+          importBySource[p.source].push(p.imported);
+        }
         const shown = pushed.get(p.sku);
         shown?.forEach((v, i) => {
           if (i !== p.source && v <= p.expected && Number.isNaN(p.at[i])) p.at[i] = at - p.t0;
@@ -269,6 +284,7 @@ async function phase(label: string, listen: boolean, seconds: number, rate: numb
       label,
       orders: total,
       latencies: latencies.sort((a, b) => a - b),
+      importLatencies: importLatencies.sort((a, b) => a - b),
       unconfirmed,
       pushCalls,
       dispatches: worker.listener.dispatches,
@@ -277,6 +293,7 @@ async function phase(label: string, listen: boolean, seconds: number, rate: numb
       perMarketplace: shops.map((sh, i) => ({
         code: sh.code,
         latencies: perMarketplace[i].sort((a, b) => a - b),
+        importLatencies: importBySource[i].sort((a, b) => a - b),
       })),
     };
   } finally {
@@ -297,10 +314,11 @@ function report(r: PhaseResult): string {
   return [
     `${r.label}: ${r.orders} orders, ${l.length} confirmed on the 3 other marketplaces, ${r.unconfirmed} not within ${ORDER_TIMEOUT_MS / 1000} s`,
     `  latency p50 ${f(percentile(l, 50))}, p90 ${f(percentile(l, 90))}, p99 ${f(percentile(l, 99))}, max ${f(l[l.length - 1])}`,
+    `  of which order placed → reserved in the hub: p50 ${f(percentile(r.importLatencies, 50))}, p99 ${f(percentile(r.importLatencies, 99))}`,
     `  dispatches ${r.dispatches}, STOCK sync runs ${r.runs}, stock-update calls received by the sandboxes ${r.pushCalls}`,
     ...r.perMarketplace.map(
       (m) =>
-        `    as a destination, ${m.code.padEnd(11)} p50 ${f(percentile(m.latencies, 50))}, p99 ${f(percentile(m.latencies, 99))}`,
+        `    ${m.code.padEnd(11)} as a destination p50 ${f(percentile(m.latencies, 50))}, p99 ${f(percentile(m.latencies, 99))}; as a source, reserved p50 ${f(percentile(m.importLatencies, 50))}, p99 ${f(percentile(m.importLatencies, 99))}`,
     ),
     `  at the end: ${r.mismatched} of ${SKUS * 4} SKU × marketplace pairs differ from the hub's available stock`,
   ].join("\n");

@@ -40,9 +40,10 @@ export interface DispatchResult {
 
 export interface OutboxDispatcherOptions {
   /**
-   * Least time between the starts of two push cycles of one (channel, kind) in this process.
-   * While changes keep arriving, values coalesce for this long; a first change is pushed at once.
-   * Default 700 ms: 1,000 changes within a second end in ≤ 3 pushes, and a change waits < 1 s.
+   * Least time between two pushes of one listing's value (per kind) from this process. While one
+   * listing keeps changing, its values coalesce for this long; a first change is pushed at once, and
+   * other listings of the channel never wait for it. Default 700 ms: 1,000 changes to one SKU within
+   * a second end in ≤ 3 pushes, while a sale on another SKU goes out in the next cycle.
    */
   minCycleMs?: number;
   /** Retriable failures (incl. read-back mismatches) of one listing before it is failed, explained. Default 5. */
@@ -139,8 +140,8 @@ interface DispatchState {
 
 export class OutboxDispatcher {
   private readonly opts: Required<OutboxDispatcherOptions>;
-  /** Start of the last push cycle per (channel, kind) in this process: paces cycles across dispatches. */
-  private readonly lastCycle = new Map<string, number>();
+  /** When each listing's value was last sent from this process, by `<kind>:<listingId>`: paces hot listings. */
+  private readonly lastSent = new Map<string, number>();
 
   constructor(
     private readonly rt: SyncRuntime,
@@ -244,23 +245,23 @@ export class OutboxDispatcher {
       await this.pushContent(qr, handle, trigger, state);
       return;
     }
-    const key = `${channelId}:${kind}`;
     for (;;) {
-      let rows = await this.loadReady(qr, channelId, kind);
-      if (rows.length === 0) {
+      const dirty = await this.loadReady(qr, channelId, kind);
+      if (dirty.length === 0) {
         const wait = await this.nextRetryInMs(qr, channelId, kind);
         if (wait === null || wait > this.opts.maxRetryWaitMs) return;
         await sleep(Math.max(10, wait));
         continue;
       }
-      // Pace cycles: while changes keep arriving they coalesce, and the last value is what is sent.
-      const pace = (this.lastCycle.get(key) ?? 0) + this.opts.minCycleMs - Date.now();
-      if (pace > 0) {
-        await sleep(pace);
-        rows = await this.loadReady(qr, channelId, kind);
-        if (rows.length === 0) continue;
+      // Pace each listing, not the channel: a listing sent less than minCycleMs ago waits (its
+      // changes coalesce and the last value is what is sent); every other dirty listing goes now.
+      const { rows, holdMs } = this.unpaced(kind, dirty);
+      if (rows.length === 0) {
+        await sleep(holdMs);
+        continue;
       }
-      this.lastCycle.set(key, Date.now());
+      const sentAt = Date.now();
+      for (const r of rows) this.lastSent.set(`${kind}:${r.id}`, sentAt);
       state.cycles++;
       if (!state.runId) {
         const run = await createRun(qr, { channelId, kind: KIND_RUN[kind], trigger }, SyncRunStatus.RUNNING);
@@ -277,6 +278,22 @@ export class OutboxDispatcher {
         return;
       }
     }
+  }
+
+  /** The rows not sent within minCycleMs, and how long until the first held one may go. */
+  private unpaced(kind: OutboxKind, dirty: DirtyRow[]): { rows: DirtyRow[]; holdMs: number } {
+    const now = Date.now();
+    const rows: DirtyRow[] = [];
+    let holdMs = Infinity;
+    for (const r of dirty) {
+      const due = (this.lastSent.get(`${kind}:${r.id}`) ?? -Infinity) + this.opts.minCycleMs;
+      if (due <= now) rows.push(r);
+      else holdMs = Math.min(holdMs, due - now);
+    }
+    if (this.lastSent.size > 100_000) {
+      for (const [k, at] of this.lastSent) if (at + this.opts.minCycleMs <= now) this.lastSent.delete(k);
+    }
+    return { rows, holdMs: Math.max(1, holdMs) };
   }
 
   /** Dirty LIVE listings with remote ids whose retry is due and whose version has not failed for good. */

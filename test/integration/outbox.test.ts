@@ -33,7 +33,8 @@ const sandboxes = {} as Record<MarketplaceCode, MarketplaceSandbox>;
 const shops = {} as Record<MarketplaceCode, { shop: SandboxShop; channelId: string; shopId: string }>;
 
 /** Counts pushStock calls in flight, to prove two dispatchers never push the same channel at once. */
-const inFlight = { now: 0, max: 0 };
+const inFlight = { now: 0, max: 0, total: 0 };
+const inFlightCalls = () => inFlight.total;
 /**
  * Around the real connector: counts pushStock calls in flight and, while `transient.left > 0`,
  * fails them as the HTTP client does once its own retries are spent (a 503 that outlasted them).
@@ -47,6 +48,7 @@ function counting(c: MarketplaceConnector): MarketplaceConnector {
       throw new ConnectorError(c.code, "retry", "HTTP_503", "Service Unavailable", "stock.update", 503);
     }
     inFlight.now++;
+    inFlight.total++;
     inFlight.max = Math.max(inFlight.max, inFlight.now);
     try {
       return await c.pushStock!(ctx, u);
@@ -291,6 +293,56 @@ describe.each(CODES)("dispatch on %s", (code) => {
       failed: 0,
       remaining: 0,
     });
+  });
+});
+
+describe("pacing", () => {
+  it("holds a listing pushed < 700 ms ago while another listing of the channel goes out at once", async () => {
+    const s = await seedProduct(["lazada"], 2);
+    const { channelId, shopId } = shops.lazada;
+    const view = (i: number) => sandboxes.lazada.skuView(shopId, s.skus[i])!.stock;
+    const d = new OutboxDispatcher(rt, { backoffMs: 20 }); // default pacing
+    await setOnHand(s.variantIds[0], 19);
+    const t0 = Date.now();
+    await d.dispatch(channelId, "stock", SyncTrigger.EVENT);
+    expect(view(0)).toBe(19);
+
+    // The hot SKU changes again and a sale lands on the other SKU.
+    await setOnHand(s.variantIds[0], 18);
+    await setOnHand(s.variantIds[1], 17);
+    const running = d.dispatch(channelId, "stock", SyncTrigger.EVENT);
+    let otherAt = NaN;
+    while (Number.isNaN(otherAt)) {
+      if (view(1) === 17) otherAt = Date.now() - t0;
+      else await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(view(0)).toBe(19); // still held…
+    expect(otherAt).toBeLessThan(600); // …while the other SKU did not wait for it
+    await running;
+    expect(view(0)).toBe(18);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+  });
+
+  it("coalesces a stream of 1,000 changes to one SKU into one push per 700 ms at most, ending on the last value", async () => {
+    const s = await seedProduct(["tiktok-shop"]);
+    const { channelId, shopId } = shops["tiktok-shop"];
+    const d = new OutboxDispatcher(rt, { backoffMs: 20 });
+    const counted = { before: inFlightCalls() };
+    const started = Date.now();
+    const dispatches: Promise<unknown>[] = [];
+    for (let i = 1; i <= 1_000; i++) {
+      await setOnHand(s.variantId, 1_000 + i);
+      // What the listener does on each NOTIFY: ask for a dispatch (one runs at a time per key).
+      if (i % 50 === 1) dispatches.push(d.dispatch(channelId, "stock", SyncTrigger.EVENT));
+    }
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await Promise.all(dispatches);
+    await d.dispatch(channelId, "stock", SyncTrigger.EVENT);
+    expect(sandboxes["tiktok-shop"].skuView(shopId, s.skus[0])!.stock).toBe(2_000);
+    const pushes = inFlightCalls() - counted.before;
+    const seconds = Math.max(1, (Date.now() - started) / 1000);
+    // One push at once, then at most one per 700 ms while it keeps changing, and the final one.
+    expect(pushes).toBeLessThanOrEqual(Math.ceil(seconds / 0.7) + 1);
   });
 });
 
