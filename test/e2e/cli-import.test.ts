@@ -123,3 +123,24 @@ test("file-level problems: an unreadable path exits 2, missing columns are the h
   expect(r.stderr).toContain("[CSV_MISSING_COLUMNS]");
   expect(r.stderr).toMatch(/producer, star, category/);
 });
+
+test("a throttled request waits the time the hub asks for and goes on", async () => {
+  // A budget of one import request (4 points) restored at 4 points a second: every later chunk
+  // is refused with THROTTLED first.
+  const slow = await startTestHub({ limits: { rate: { capacity: 4, restorePerSecond: 4 } } });
+  try {
+    const lines = [HEADER];
+    for (let i = 1; i <= 3; i++) lines.push(row(`${tag}-T${i}`, `Chè chậm ${i}`));
+    const file = write("throttled.csv", lines);
+    const r = await runCli(["products", "import", file, "--chunk-rows", "1"], {
+      ...env,
+      HUB_URL: slow.url,
+      HUB_API_KEY: slow.adminKey,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("The hub is throttling queries; retrying in 1 s…");
+    expect(r.stdout).toContain(`Imported 3 rows from ${file}: 3 created, 0 updated, 0 unchanged, 0 failed`);
+  } finally {
+    await slow.close();
+  }
+});
