@@ -22,6 +22,7 @@ import { CertificationStatus1764136900000 } from "../../migrations/1764136900000
 import { SearchTokens1764137000000 } from "../../migrations/1764137000000-search-tokens";
 import { Accounts1764137600001 } from "../../migrations/1764137600001-accounts";
 import { AuditLog1764137600002 } from "../../migrations/1764137600002-audit-log";
+import { OpsBackend1764137700004 } from "../../migrations/1764137700004-ops-backend";
 import { Campaigns1764137700001 } from "../../migrations/1764137700001-campaigns";
 
 export const ENTITIES = [
@@ -55,5 +56,6 @@ export const MIGRATIONS = [
   SyncTicks1764137500000,
   Accounts1764137600001,
   AuditLog1764137600002,
+  OpsBackend1764137700004,
   Campaigns1764137700001,
 ];

@@ -16,6 +16,7 @@ import { AccountResolver } from "../auth/graphql/account.resolver";
 import { AuditResolver } from "../audit/audit.resolver";
 import { SyncRunResolver } from "../sync/graphql/sync-run.resolver";
 import { OrderLineResolver, OrderResolver } from "../orders/graphql/order.resolver";
+import { AlertResolver } from "../alerts/graphql/alert.resolver";
 
 export const RESOLVERS = [
   NodeResolver,
@@ -31,6 +32,7 @@ export const RESOLVERS = [
   SyncRunResolver,
   OrderResolver,
   OrderLineResolver,
+  AlertResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

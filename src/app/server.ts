@@ -1,6 +1,7 @@
 /**
  * The HTTP edge: Fastify + Apollo Server. `/graphql` (API key auth, locale, request id, masked
- * errors), `/healthz` (process) and `/readyz` (database). Other modules add routes (webhooks, …)
+ * errors), `/healthz` (process), `/readyz` (database and queue), `/metrics` (Prometheus; see
+ * src/observability/http.ts). Other modules add routes (webhooks, …)
  * through `routes`.
  */
 import crypto from "node:crypto";
@@ -31,6 +32,7 @@ import {
   limitsPlugin,
   resolveLimits,
 } from "./limits/limits";
+import { graphqlMetricsPlugin, installMetrics } from "../observability/http";
 
 export interface ServerOptions {
   dataSource: DataSource;
@@ -128,6 +130,7 @@ export async function createServer(
     ApolloServerPluginCacheControlDisabled(),
     limitsPlugin(limits, services.config.maxPageSize),
     auditPlugin(logger),
+    graphqlMetricsPlugin(),
   ];
   if (production) plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<HubContext>({
@@ -143,14 +146,25 @@ export async function createServer(
   });
   await apollo.start();
 
+  installMetrics(app, { dataSource });
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
     try {
       await dataSource.query("SELECT 1");
-      return { status: "ready" };
     } catch {
       return reply.code(503).send({ status: "unavailable", reason: "database" });
     }
+    // The queue's own connection pool (pg-boss), when this process has a queue.
+    const boss = (services.queue as { boss?: { getDb(): { executeSql(sql: string): Promise<unknown> } } })
+      ?.boss;
+    if (boss) {
+      try {
+        await boss.getDb().executeSql("SELECT 1 FROM pgboss.version");
+      } catch {
+        return reply.code(503).send({ status: "unavailable", reason: "queue" });
+      }
+    }
+    return { status: "ready" };
   });
   for (const add of opts.routes ?? []) await add(app);
 

@@ -5,6 +5,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { SyncItemStatus } from "./entities/sync-item.entity";
 import { SyncKind, SyncOutcome, SyncRun, SyncRunStatus, SyncTrigger } from "./entities/sync-run.entity";
+import { recordSyncItems } from "../observability/registry";
 
 export interface NewRun {
   channelId: string | null;
@@ -73,6 +74,7 @@ export async function startRun(db: Db, runId: string): Promise<boolean> {
 /** Appends item results in one statement. */
 export async function recordItems(db: Db, runId: string, items: ItemRecord[]): Promise<void> {
   if (items.length === 0) return;
+  recordSyncItems(items);
   const cols = [
     "listing_id",
     "sku",

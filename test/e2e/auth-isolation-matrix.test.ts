@@ -27,6 +27,7 @@ interface Fixture {
   keyB: string;
   userB: string;
   mappingId: string;
+  alertB: string;
 }
 
 type Probe = (f: Fixture) => { query: string; variables?: Record<string, unknown> };
@@ -221,6 +222,13 @@ const PROBES: Record<string, Probe> = {
     query: `mutation($r: ID!) { retrySyncItems(runId: $r) { userErrors { code } } }`,
     variables: { r: f.runB },
   }),
+  alerts: () => ({
+    query: `{ alerts(first: 100) { totalCount nodes { id subject producerId channelId message paramsJson } } }`,
+  }),
+  acknowledgeAlert: (f) => ({
+    query: `mutation($id: ID!) { acknowledgeAlert(id: $id) { alert { id status message } userErrors { code } } }`,
+    variables: { id: f.alertB },
+  }),
 };
 
 /** Everything of producer B (or of every producer in `producers`), plus platform-wide tables. */
@@ -247,6 +255,7 @@ async function snapshot(hub: TestHub, producers: string[]): Promise<string> {
        UNION ALL SELECT 'platform-members:' || count(*) FROM membership WHERE producer_id IS NULL AND organization_id IS NULL
        UNION ALL SELECT row_to_json(m)::text FROM category_mapping m
        UNION ALL SELECT row_to_json(m)::text FROM attribute_mapping m
+       UNION ALL SELECT row_to_json(a)::text FROM alert a WHERE producer_id = ANY($1::uuid[])
      ) t`,
     [producers],
   );
@@ -315,6 +324,11 @@ describe("tenant isolation matrix", () => {
       `INSERT INTO sync_run (channel_id, kind, trigger, status) VALUES ($1, 'STOCK', 'MANUAL', 'FINISHED') RETURNING id`,
       [ch.id],
     );
+    const [alertB] = await ds.query(
+      `INSERT INTO alert (rule, subject_key, severity, producer_id, channel_id, params)
+       VALUES ('CHANNEL_NEEDS_REAUTH', 'channel:' || $2, 'CRITICAL', $1, $2::uuid, '{"channel": "MARKER-B shop"}') RETURNING id`,
+      [b.id, ch.id],
+    );
     const keyB = await hub.services.apiKeys.issue({
       name: "MARKER-B key",
       role: ApiKeyRole.PRODUCER,
@@ -342,6 +356,7 @@ describe("tenant isolation matrix", () => {
       keyB: toGlobalId("ApiKey", keyB.apiKey.id),
       userB: userB.createUser.user.id,
       mappingId: mapping.setCategoryMapping.mapping.id,
+      alertB: alertB.id,
     };
     markers = [
       "MARKER-B",
@@ -354,6 +369,7 @@ describe("tenant isolation matrix", () => {
       f.channelB,
       f.orderB,
       f.runB,
+      alertB.id,
       f.keyB,
       f.userB,
       b.id,

@@ -8,6 +8,7 @@ import http from "node:http";
 import https from "node:https";
 import axios, { AxiosInstance } from "axios";
 import { logger } from "../../../common/logger";
+import { recordMarketplaceCall } from "../../../observability/registry";
 import type { AppCredentials, ChannelContext, Credentials, MarketplaceCode, RatePolicy } from "../connector";
 import { rateBudgetFor, rateBudgetKey, RateBudget } from "./rate-budget";
 import { redactString, registerSecret } from "./redact";
@@ -374,7 +375,9 @@ export class MarketplaceHttpClient {
       }
       attempts++;
       const sentAt = this.now();
+      const t0 = performance.now();
       const outcome = await this.attempt(baseUrl, req, input());
+      recordMarketplaceCall(this.marketplace, req.endpoint, outcome.cls.kind, performance.now() - t0);
       const { cls } = outcome;
       if (cls.kind !== "rate_limited") budget?.noteAccepted(this.now());
       this.log(req, outcome, this.now() - sentAt, attempts, secrets);
