@@ -3,6 +3,8 @@
  * only (HUB_URL, HUB_API_KEY). Exit codes: 0 done, 1 the hub refused or the work failed (user
  * errors, failed items or rows), 2 usage, connection or authentication problems.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
 import { DEFAULT_PORT } from "../common/config";
 import { CliFailure, EXIT_USAGE, HubClient, graphqlUrl } from "./client";
@@ -38,13 +40,13 @@ interface Command {
 
 const GLOBAL_HELP: Record<CliLang, string> = {
   vi: `Tùy chọn chung:
-  --api-key <khóa>   khóa API (mặc định HUB_API_KEY)
+  --api-key <khóa>   khóa API (mặc định HUB_API_KEY, hoặc tệp admin-api-key trong HUB_DATA_DIR)
   --url <url>        địa chỉ hub (mặc định HUB_URL, hoặc http://127.0.0.1:$PORT, cổng ${DEFAULT_PORT})
   --lang vi|en       ngôn ngữ thông báo (mặc định HUB_LANG, hoặc vi)
   -h, --help         trợ giúp
 Mã thoát: 0 xong, 1 hub từ chối hoặc có mục/dòng lỗi, 2 sai cú pháp, không kết nối được hoặc sai khóa.`,
   en: `Common options:
-  --api-key <key>    API key (default HUB_API_KEY)
+  --api-key <key>    API key (default HUB_API_KEY, else the admin-api-key file in HUB_DATA_DIR)
   --url <url>        hub address (default HUB_URL, else http://127.0.0.1:$PORT, port ${DEFAULT_PORT})
   --lang vi|en       language of messages (default HUB_LANG, else vi)
   -h, --help         help
@@ -198,6 +200,17 @@ function overview(l: CliLang): string {
   return `${head}\n${lines.join("\n")}\n\n${GLOBAL_HELP[l]}\n${tail}`;
 }
 
+/** The first admin key `npm start` saved under HUB_DATA_DIR, for ops on the hub's own machine. */
+function localAdminKey(env: NodeJS.ProcessEnv): string | null {
+  try {
+    return (
+      readFileSync(path.join(env.HUB_DATA_DIR?.trim() || ".data", "admin-api-key"), "utf8").trim() || null
+    );
+  } catch {
+    return null;
+  }
+}
+
 export interface RunIo {
   out: CliContext["out"];
   err: CliContext["err"];
@@ -257,7 +270,10 @@ export async function runCli(argv: string[], io: RunIo): Promise<number> {
     } catch {
       throw usage(t("badOption", { name: "--url / HUB_URL", value: base }));
     }
-    const apiKey = (typeof values["api-key"] === "string" && values["api-key"]) || io.env.HUB_API_KEY || null;
+    const apiKey =
+      (typeof values["api-key"] === "string" && values["api-key"]) ||
+      io.env.HUB_API_KEY ||
+      localAdminKey(io.env);
     const client = new HubClient({
       url,
       apiKey,

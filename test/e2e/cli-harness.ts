@@ -44,6 +44,8 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     LANG: "C.UTF-8",
+    // Not the repository's .data: a key file left there by `npm start` would stand in for HUB_API_KEY.
+    HUB_DATA_DIR: path.join(os.tmpdir(), "ocop-cli-no-data"),
   };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["-r", hook(), MAIN, ...args], {

@@ -4,7 +4,10 @@
  * followed to the end with its summary, the hub's userErrors in both languages, channel health.
  */
 import crypto from "node:crypto";
+import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { SANDBOXES } from "../../src/sandbox/registry";
 import type { MarketplaceSandbox } from "../../src/sandbox/sandbox";
 import { PgBossJobQueue } from "../../src/sync/job-queue";
@@ -234,6 +237,22 @@ describe("sync trigger", () => {
 });
 
 describe("channels health", () => {
+  test("without HUB_API_KEY it uses the admin key `npm start` saved in HUB_DATA_DIR", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-data-"));
+    try {
+      fs.writeFileSync(path.join(dataDir, "admin-api-key"), `${hub.adminKey}\n`, { mode: 0o600 });
+      const r = await runCli(["channels", "health", "--json"], {
+        HUB_URL: env.HUB_URL,
+        HUB_DATA_DIR: dataDir,
+      });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).map((c: { id: string }) => c.id)).toContain(channelGid);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test("--json gives status, token countdowns, last success per kind and failed items of the last 24 h", async () => {
     const r = await runCli(["channels", "health", "--json"], env);
     expect(r.code).toBe(0);
