@@ -460,8 +460,9 @@ export class TikiSandbox implements MarketplaceSandbox {
         [copies[i], copies[j]] = [copies[j], copies[i]];
       }
     }
-    this.sending = this.sending.then(async () => {
-      for (const e of copies) {
+    // Each event is its own request, in parallel: one slow answer must not hold back the rest.
+    const run = Promise.all(
+      copies.map(async (e) => {
         const app = this.apps.get(this.shops.get(e.sid)!.appKey)!;
         const body = JSON.stringify(e);
         const signature = `sha1=${crypto.createHmac("sha1", app.appSecret).update(body).digest("hex")}`;
@@ -475,8 +476,9 @@ export class TikiSandbox implements MarketplaceSandbox {
         } catch {
           // The receiver being down loses nothing on Tiki's side: events stay in the pull queue.
         }
-      }
-    });
+      }),
+    );
+    this.sending = Promise.all([this.sending, run]).then(() => undefined);
   }
 
   // ---------- HTTP ----------

@@ -1217,8 +1217,10 @@ export class TiktokShopSandbox implements MarketplaceSandbox {
     const copies = Math.max(1, this.faults.webhookDuplicates);
     batch = batch.flatMap((w) => Array.from({ length: copies }, () => w));
     if (this.faults.webhookShuffle) batch = shuffle(batch);
-    this.webhookChain = this.webhookChain.then(async () => {
-      for (const item of batch) {
+    // Each notification is its own request, in parallel, as TikTok sends them: one slow answer from
+    // the receiver must not hold back the rest (the chain only lets flushWebhooks wait for all).
+    const run = Promise.all(
+      batch.map(async (item) => {
         const { appKey, ...payload } = item as { appKey: string };
         const body = JSON.stringify(payload);
         const secret = this.apps.get(appKey)!;
@@ -1235,8 +1237,9 @@ export class TiktokShopSandbox implements MarketplaceSandbox {
         } catch {
           // TikTok retries later; the sandbox just drops an undelivered notification.
         }
-      }
-    });
+      }),
+    );
+    this.webhookChain = Promise.all([this.webhookChain, run]).then(() => undefined);
   }
 
   // ---------- helpers ----------
