@@ -23,6 +23,7 @@ import { webhookRoutes } from "./orders/webhook.routes";
 import { staticRoutes } from "./sync/publish.service";
 import { connectDemoChannels } from "./sync/demo-channels";
 import { startDemoOrders } from "./sync/demo-orders";
+import { CampaignTicker } from "./campaigns/campaign-ticker";
 
 type Stopper = () => Promise<void>;
 
@@ -91,6 +92,10 @@ async function main(): Promise<void> {
     const scheduler = new SyncScheduler(services.sync, queue);
     await scheduler.start();
     stoppers.push(() => scheduler.stop());
+    // Sale windows start and end on time (once across all workers: see campaign-ticker.ts).
+    const campaigns = new CampaignTicker(services.sync);
+    campaigns.start();
+    stoppers.push(() => campaigns.stop());
     log.info({ role: config.role }, "sync worker and schedules running");
   }
   if (config.role === "all" || config.role === "api") {

@@ -16,6 +16,7 @@ import { AccountResolver } from "../auth/graphql/account.resolver";
 import { AuditResolver } from "../audit/audit.resolver";
 import { SyncRunResolver } from "../sync/graphql/sync-run.resolver";
 import { OrderLineResolver, OrderResolver } from "../orders/graphql/order.resolver";
+import { CampaignResolver } from "../campaigns/graphql/campaign.resolver";
 import { AlertResolver } from "../alerts/graphql/alert.resolver";
 
 export const RESOLVERS = [
@@ -32,6 +33,7 @@ export const RESOLVERS = [
   SyncRunResolver,
   OrderResolver,
   OrderLineResolver,
+  CampaignResolver,
   AlertResolver,
 ] as const;
 

@@ -158,6 +158,42 @@ export const MESSAGES = {
     vi: () => `Không có mục lỗi nào để thử lại trong lượt đồng bộ này.`,
     en: () => `This sync run has no failed items to retry.`,
   },
+  CAMPAIGN_OVERLAP: {
+    vi: (p) =>
+      `Trùng thời gian với chiến dịch "${p.name}" (${p.id}) cho SKU ${p.sku} trên kênh "${p.channel}" (từ ${p.at}); một biến thể trên một kênh chỉ có một giá khuyến mãi mỗi lúc.`,
+    en: (p) =>
+      `Overlaps campaign "${p.name}" (${p.id}) for SKU ${p.sku} on channel "${p.channel}" (from ${p.at}); a variant has one sale price per channel at a time.`,
+  },
+  WINDOW_END_BEFORE_START: {
+    vi: () => `Thời điểm kết thúc phải sau thời điểm bắt đầu.`,
+    en: () => `The end must be after the start.`,
+  },
+  WINDOW_IN_PAST: {
+    vi: (p) => `"${p.label}" phải ở tương lai (giờ Việt Nam).`,
+    en: (p) => `"${p.label}" must be in the future (Vietnam time).`,
+  },
+  CAMPAIGN_WINDOW_REQUIRED: {
+    vi: () => `Chọn đúng một kiểu thời gian: startsAt/endsAt, hoặc lịch lặp hằng tuần (recurrence).`,
+    en: () => `Give exactly one window: startsAt/endsAt, or a weekly recurrence.`,
+  },
+  RECURRENCE_EMPTY: {
+    vi: () => `Lịch lặp không có buổi nào trong tương lai trong khoảng ngày đã chọn.`,
+    en: () => `The recurrence has no future occurrence between the dates given.`,
+  },
+  CAMPAIGN_PRICING: {
+    vi: () =>
+      `Chọn một cách tính giá: giá khuyến mãi cho từng biến thể, hoặc một mức giảm (phần trăm hoặc số tiền), không dùng cả hai.`,
+    en: () =>
+      `Choose one pricing: a sale price for every variant, or one discount (percent or amount), not both.`,
+  },
+  MUST_BE_POSITIVE: {
+    vi: (p) => `"${p.label}" phải lớn hơn 0.`,
+    en: (p) => `"${p.label}" must be greater than 0.`,
+  },
+  CAMPAIGN_STATE: {
+    vi: (p) => `Chiến dịch đang ở trạng thái ${p.state}; không thể ${p.action}.`,
+    en: (p) => `The campaign is ${p.state}; it cannot ${p.action}.`,
+  },
 } satisfies Record<string, { vi: Render; en: Render }>;
 
 export type MessageCode = keyof typeof MESSAGES;

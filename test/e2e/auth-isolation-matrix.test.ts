@@ -27,6 +27,7 @@ interface Fixture {
   keyB: string;
   userB: string;
   mappingId: string;
+  campaignB: string;
   alertB: string;
 }
 
@@ -222,6 +223,28 @@ const PROBES: Record<string, Probe> = {
     query: `mutation($r: ID!) { retrySyncItems(runId: $r) { userErrors { code } } }`,
     variables: { r: f.runB },
   }),
+  campaigns: () => ({ query: `{ campaigns(first: 100) { totalCount nodes { id name variants { sku } } } }` }),
+  campaign: (f) => ({
+    query: `query($id: ID!) { campaign(id: $id) { id name } }`,
+    variables: { id: f.campaignB },
+  }),
+  createCampaign: (f) => ({
+    query: `mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { campaign { id } preview { sku } userErrors { code } } }`,
+    variables: {
+      i: {
+        producerId: f.B,
+        name: "Chiến dịch lạ",
+        channelIds: [f.channelB],
+        variants: [{ variantId: f.variantB, salePriceVnd: 1000 }],
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        endsAt: new Date(Date.now() + 90_000_000).toISOString(),
+      },
+    },
+  }),
+  cancelCampaign: (f) => ({
+    query: `mutation($id: ID!) { cancelCampaign(id: $id) { campaign { id name } userErrors { code } } }`,
+    variables: { id: f.campaignB },
+  }),
   alerts: () => ({
     query: `{ alerts(first: 100) { totalCount nodes { id subject producerId channelId message paramsJson } } }`,
   }),
@@ -255,6 +278,9 @@ async function snapshot(hub: TestHub, producers: string[]): Promise<string> {
        UNION ALL SELECT 'platform-members:' || count(*) FROM membership WHERE producer_id IS NULL AND organization_id IS NULL
        UNION ALL SELECT row_to_json(m)::text FROM category_mapping m
        UNION ALL SELECT row_to_json(m)::text FROM attribute_mapping m
+       UNION ALL SELECT row_to_json(k)::text FROM campaign k WHERE producer_id = ANY($1::uuid[])
+       UNION ALL SELECT row_to_json(o)::text FROM campaign_occurrence o JOIN campaign k ON k.id = o.campaign_id
+                  WHERE k.producer_id = ANY($1::uuid[])
        UNION ALL SELECT row_to_json(a)::text FROM alert a WHERE producer_id = ANY($1::uuid[])
      ) t`,
     [producers],
@@ -324,6 +350,17 @@ describe("tenant isolation matrix", () => {
       `INSERT INTO sync_run (channel_id, kind, trigger, status) VALUES ($1, 'STOCK', 'MANUAL', 'FINISHED') RETURNING id`,
       [ch.id],
     );
+    const [campaign] = await ds.query(
+      `WITH k AS (INSERT INTO campaign (producer_id, name, pricing, starts_at, ends_at)
+                  VALUES ($1, 'MARKER-B campaign', 'SALE_PRICES', now() + interval '1 day', now() + interval '2 days') RETURNING id),
+            c AS (INSERT INTO campaign_channel SELECT k.id, $2 FROM k),
+            v AS (INSERT INTO campaign_variant (campaign_id, variant_id, sale_price_vnd)
+                  SELECT k.id, variant.id, 1000 FROM k, variant WHERE variant.sku = 'MBSKU-1'),
+            o AS (INSERT INTO campaign_occurrence (campaign_id, starts_at, ends_at)
+                  SELECT k.id, now() + interval '1 day', now() + interval '2 days' FROM k)
+       SELECT id FROM k`,
+      [b.id, ch.id],
+    );
     const [alertB] = await ds.query(
       `INSERT INTO alert (rule, subject_key, severity, producer_id, channel_id, params)
        VALUES ('CHANNEL_NEEDS_REAUTH', 'channel:' || $2, 'CRITICAL', $1, $2::uuid, '{"channel": "MARKER-B shop"}') RETURNING id`,
@@ -356,6 +393,7 @@ describe("tenant isolation matrix", () => {
       keyB: toGlobalId("ApiKey", keyB.apiKey.id),
       userB: userB.createUser.user.id,
       mappingId: mapping.setCategoryMapping.mapping.id,
+      campaignB: campaign.id,
       alertB: alertB.id,
     };
     markers = [
@@ -376,6 +414,7 @@ describe("tenant isolation matrix", () => {
       ch.id,
       order.id,
       keyB.apiKey.id,
+      campaign.id,
     ];
 
     const login = async (email: string, role: string, target: Record<string, string>) => {
