@@ -111,9 +111,9 @@ const MESSAGES = {
   noChannels: { vi: () => `Không có kênh nào.`, en: () => `No channels.` },
   healthNote: {
     vi: () =>
-      `Token: hạn access token (hub tự làm mới); Cấp lại quyền: hạn refresh token (người bán phải cấp quyền lại). Lỗi 24h: mục lỗi của các lượt đồng bộ 24 giờ qua.`,
+      `Token: hạn access token (hub tự làm mới); Cấp lại quyền: hạn refresh token (người bán phải cấp quyền lại). Tin đăng: số tin theo trạng thái. Các cột loại đồng bộ: lần gần nhất xong không lỗi. Lỗi 24h: mục lỗi của các lượt đồng bộ 24 giờ qua.`,
     en: () =>
-      `Token: access token expiry (the hub refreshes it); Re-auth: refresh token expiry (the seller must re-authorize). Failed 24h: failed items of the last 24 hours' runs.`,
+      `Token: access token expiry (the hub refreshes it); Re-auth: refresh token expiry (the seller must re-authorize). Listings: count by state. Kind columns: last run that finished without failures. Failed 24h: failed items of the last 24 hours' runs.`,
   },
   never: { vi: () => `chưa`, en: () => `never` },
   expired: { vi: () => `ĐÃ HẾT HẠN`, en: () => `EXPIRED` },

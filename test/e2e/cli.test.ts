@@ -262,6 +262,7 @@ describe("channels health", () => {
     expect(me.accessExpiresInSeconds).toBeGreaterThan(0);
     expect(me.lastSuccess.STOCK).toEqual(expect.any(String));
     expect(me.lastSuccess.ORDERS).toBeNull();
+    expect(me.listings).toEqual({ LIVE: 2 });
   });
 
   test("the table shows the same in words", async () => {
@@ -269,10 +270,10 @@ describe("channels health", () => {
     expect(r.code).toBe(0);
     const [header, , ...lines] = r.stdout.split("\n");
     expect(header).toMatch(
-      /^CHANNEL\s+MARKETPLACE\s+STATUS\s+TOKEN\s+RE-AUTH\s+STOCK\s+PRICE\s+CONTENT\s+ORDERS\s+RECONCILE\s+FAILED 24H$/,
+      /^CHANNEL\s+MARKETPLACE\s+STATUS\s+TOKEN\s+RE-AUTH\s+LISTINGS\s+PUBLISH\s+STOCK\s+PRICE\s+CONTENT\s+ORDERS\s+RECONCILE\s+FAILED 24H$/,
     );
     const line = lines.find((l) => l.startsWith(channelName))!;
-    expect(line).toMatch(/TIKI\s+ACTIVE\s+in \S+( \S+)?\s+/);
-    expect(line).toMatch(/\s+\d+s ago\s+never\s+never\s+never\s+never\s+1$/);
+    expect(line).toMatch(/TIKI\s+ACTIVE\s+in \S+( \S+)?\s+-\s+LIVE 2\s+/);
+    expect(line).toMatch(/\s+never\s+\d+s ago\s+never\s+never\s+never\s+never\s+1$/);
   });
 });

@@ -9,7 +9,8 @@ import { listChannels } from "../channels";
 import { countdown, since, table } from "../format";
 import { lang, t } from "../i18n";
 
-const HEALTH_KINDS = ["STOCK", "PRICE", "CONTENT", "ORDERS", "RECONCILE"] as const;
+/** The table's columns; --json gives every kind the hub reports. */
+const HEALTH_KINDS = ["PUBLISH", "STOCK", "PRICE", "CONTENT", "ORDERS", "RECONCILE"] as const;
 const DAY_MS = 24 * 3600 * 1000;
 
 interface ChannelHealth {
@@ -21,6 +22,7 @@ interface ChannelHealth {
   refreshExpiresAt: string | null;
   lastAuthError: string | null;
   lastSuccess: Array<{ kind: string; at: string }>;
+  listingCounts: Array<{ state: string; count: number }>;
 }
 
 interface RunRow {
@@ -33,13 +35,14 @@ export async function channelsHealth(ctx: CliContext, o: { json: boolean }): Pro
   const now = ctx.now();
   const channels = (await listChannels(
     ctx,
-    "id name marketplace status accessExpiresAt refreshExpiresAt lastAuthError lastSuccess { kind at }",
+    "id name marketplace status accessExpiresAt refreshExpiresAt lastAuthError lastSuccess { kind at } listingCounts { state count }",
   )) as ChannelHealth[];
   const failed24h = await failedSince(ctx, now - DAY_MS);
 
   const rows = channels.map((c) => {
     const last: Record<string, string | null> = {};
-    for (const k of HEALTH_KINDS) last[k] = c.lastSuccess.find((s) => s.kind.toUpperCase() === k)?.at ?? null;
+    for (const k of HEALTH_KINDS) last[k] = null;
+    for (const s of c.lastSuccess) last[s.kind.toUpperCase()] = s.at;
     return { ...c, lastSuccessByKind: last, failedItems24h: failed24h.get(c.id) ?? 0 };
   });
 
@@ -58,6 +61,7 @@ export async function channelsHealth(ctx: CliContext, o: { json: boolean }): Pro
           refreshExpiresInSeconds: secondsUntil(r.refreshExpiresAt, now),
           lastAuthError: r.lastAuthError,
           lastSuccess: r.lastSuccessByKind,
+          listings: Object.fromEntries(r.listingCounts.map((l) => [l.state, l.count])),
           failedItems24h: r.failedItems24h,
         })),
         null,
@@ -77,6 +81,7 @@ export async function channelsHealth(ctx: CliContext, o: { json: boolean }): Pro
     vi ? "TRẠNG THÁI" : "STATUS",
     "TOKEN",
     vi ? "CẤP LẠI QUYỀN" : "RE-AUTH",
+    vi ? "TIN ĐĂNG" : "LISTINGS",
     ...HEALTH_KINDS,
     vi ? "LỖI 24H" : "FAILED 24H",
   ];
@@ -86,6 +91,7 @@ export async function channelsHealth(ctx: CliContext, o: { json: boolean }): Pro
     r.status === "ACTIVE" ? r.status : `${r.status} !`,
     countdown(r.accessExpiresAt, now),
     countdown(r.refreshExpiresAt, now),
+    r.listingCounts.map((l) => `${l.state} ${l.count}`).join(", ") || "-",
     ...HEALTH_KINDS.map((k) => since(r.lastSuccessByKind[k], now)),
     String(r.failedItems24h),
   ]);
