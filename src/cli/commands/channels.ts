@@ -113,7 +113,7 @@ async function failedSince(ctx: CliContext, from: number): Promise<Map<string, n
     const runs = await readAll<RunRow>(
       async (after) => {
         const r = await ctx.client.request<{ syncRuns: Page<RunRow> }>(
-          `query($after: String, $f: SyncRunFilterInput) { syncRuns(first: 100, after: $after, filter: $f) {
+          `query($after: String, $f: SyncRunFilterInput) { syncRuns(first: 50, after: $after, filter: $f) {
              nodes { channelId failed queuedAt } pageInfo { hasNextPage endCursor } } }`,
           { after, f: { outcome } },
         );
