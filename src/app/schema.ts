@@ -16,6 +16,12 @@ import { AccountResolver } from "../auth/graphql/account.resolver";
 import { AuditResolver } from "../audit/audit.resolver";
 import { SyncRunResolver } from "../sync/graphql/sync-run.resolver";
 import { OrderLineResolver, OrderResolver } from "../orders/graphql/order.resolver";
+import {
+  ChannelRatingResolver,
+  ProducerReviewResolver,
+  ProductReviewResolver,
+  ReviewResolver,
+} from "../reviews/graphql/review.resolver";
 import { CampaignResolver } from "../campaigns/graphql/campaign.resolver";
 import { AlertResolver } from "../alerts/graphql/alert.resolver";
 
@@ -33,6 +39,10 @@ export const RESOLVERS = [
   SyncRunResolver,
   OrderResolver,
   OrderLineResolver,
+  ReviewResolver,
+  ProductReviewResolver,
+  ChannelRatingResolver,
+  ProducerReviewResolver,
   CampaignResolver,
   AlertResolver,
 ] as const;

@@ -32,7 +32,7 @@ export interface StockRule {
   cutoffUnits: number;
 }
 
-export type ScheduleKind = "ORDERS" | "STOCK" | "PRICE" | "RECONCILE" | "REFRESH_TOKEN";
+export type ScheduleKind = "ORDERS" | "STOCK" | "PRICE" | "RECONCILE" | "REFRESH_TOKEN" | "REVIEWS";
 
 export interface ChannelSettings {
   priceRule: PriceRule;
@@ -64,6 +64,8 @@ export const DEFAULT_SCHEDULES: ChannelSettings["schedules"] = {
   PRICE: "23 * * * *",
   RECONCILE: "30 2 * * *",
   REFRESH_TOKEN: "*/30 * * * *",
+  // Buyer reviews hourly: producers read them daily; the pull is a few calls per shop.
+  REVIEWS: "41 * * * *",
 };
 
 export function settingsOf(raw: Record<string, unknown> | null | undefined): ChannelSettings {

@@ -22,7 +22,7 @@ import type { PageWindow } from "../common/graphql/relay";
 
 /** How long an authorization link stays usable (Shopee's own link expires after 5 minutes; others allow more). */
 const AUTHORIZATION_TTL_MS = 30 * 60_000;
-const SCHEDULE_KINDS: ScheduleKind[] = ["ORDERS", "STOCK", "PRICE", "RECONCILE", "REFRESH_TOKEN"];
+const SCHEDULE_KINDS: ScheduleKind[] = ["ORDERS", "STOCK", "PRICE", "RECONCILE", "REFRESH_TOKEN", "REVIEWS"];
 const ROUNDING = ["UP", "DOWN", "NEAREST"];
 
 export interface ConnectChannelInput {

@@ -24,6 +24,7 @@ interface Fixture {
   channelB: string;
   orderB: string;
   runB: string;
+  reviewB: string;
   keyB: string;
   userB: string;
   mappingId: string;
@@ -86,6 +87,10 @@ const PROBES: Record<string, Probe> = {
   order: (f) => ({
     query: `query($id: ID!) { order(id: $id) { id buyerName } }`,
     variables: { id: f.orderB },
+  }),
+  reviews: (f) => ({
+    query: `query($p: ID!) { reviews(first: 100, filter: { producerId: $p }) { totalCount nodes { id text buyerName product { name } } } }`,
+    variables: { p: f.B },
   }),
   // ---- mutations ----
   createProduct: (f) => ({
@@ -223,6 +228,14 @@ const PROBES: Record<string, Probe> = {
     query: `mutation($r: ID!) { retrySyncItems(runId: $r) { userErrors { code } } }`,
     variables: { r: f.runB },
   }),
+  replyToReview: (f) => ({
+    query: `mutation($id: ID!) { replyToReview(reviewId: $id, text: "MARKER-B lời đáp") { review { id text replyText } userErrors { code } } }`,
+    variables: { id: f.reviewB },
+  }),
+  markReviewsRead: (f) => ({
+    query: `mutation($p: ID!) { markReviewsRead(producerId: $p) { marked userErrors { code } } }`,
+    variables: { p: f.B },
+  }),
   campaigns: () => ({ query: `{ campaigns(first: 100) { totalCount nodes { id name variants { sku } } } }` }),
   campaign: (f) => ({
     query: `query($id: ID!) { campaign(id: $id) { id name } }`,
@@ -273,6 +286,7 @@ async function snapshot(hub: TestHub, producers: string[]): Promise<string> {
                   WHERE c.producer_id = ANY($1::uuid[])
        UNION ALL SELECT row_to_json(l)::text FROM listing l JOIN channel c ON c.id = l.channel_id
                   WHERE c.producer_id = ANY($1::uuid[])
+       UNION ALL SELECT row_to_json(r)::text FROM review r WHERE producer_id = ANY($1::uuid[])
        UNION ALL SELECT 'producers:' || count(*) FROM producer
        UNION ALL SELECT 'users:' || count(*) FROM app_user
        UNION ALL SELECT 'platform-members:' || count(*) FROM membership WHERE producer_id IS NULL AND organization_id IS NULL
@@ -366,6 +380,11 @@ describe("tenant isolation matrix", () => {
        VALUES ('CHANNEL_NEEDS_REAUTH', 'channel:' || $2, 'CRITICAL', $1, $2::uuid, '{"channel": "MARKER-B shop"}') RETURNING id`,
       [b.id, ch.id],
     );
+    const [review] = await ds.query(
+      `INSERT INTO review (channel_id, producer_id, external_review_id, rating, text, buyer_name, remote_created_at)
+       VALUES ($1, $2, 'MARKER-B-REVIEW-1', 2, 'MARKER-B đánh giá', 'MARKER-B người mua', now()) RETURNING id`,
+      [ch.id, b.id],
+    );
     const keyB = await hub.services.apiKeys.issue({
       name: "MARKER-B key",
       role: ApiKeyRole.PRODUCER,
@@ -390,6 +409,7 @@ describe("tenant isolation matrix", () => {
       channelB: toGlobalId("Channel", ch.id),
       orderB: toGlobalId("Order", order.id),
       runB: run.id,
+      reviewB: toGlobalId("Review", review.id),
       keyB: toGlobalId("ApiKey", keyB.apiKey.id),
       userB: userB.createUser.user.id,
       mappingId: mapping.setCategoryMapping.mapping.id,
@@ -410,6 +430,8 @@ describe("tenant isolation matrix", () => {
       alertB.id,
       f.keyB,
       f.userB,
+      f.reviewB,
+      review.id,
       b.id,
       ch.id,
       order.id,

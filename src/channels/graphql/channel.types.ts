@@ -31,6 +31,7 @@ export enum ScheduleKindEnum {
   PRICE = "PRICE",
   RECONCILE = "RECONCILE",
   REFRESH_TOKEN = "REFRESH_TOKEN",
+  REVIEWS = "REVIEWS",
 }
 registerEnumType(ScheduleKindEnum, { name: "ScheduleKind" });
 

@@ -13,6 +13,7 @@ export type NodeType =
   | "Channel"
   | "ApiKey"
   | "User"
+  | "Review"
   | "Order";
 
 export function toGlobalId(type: NodeType, id: string): string {

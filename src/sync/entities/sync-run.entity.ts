@@ -8,6 +8,8 @@ export enum SyncKind {
   ORDERS = "ORDERS",
   RECONCILE = "RECONCILE",
   REFRESH_TOKEN = "REFRESH_TOKEN",
+  /** Pull buyer reviews (marketplaces with a review API). */
+  REVIEWS = "REVIEWS",
 }
 
 export enum SyncTrigger {

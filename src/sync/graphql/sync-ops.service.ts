@@ -3,7 +3,7 @@
  * sends nothing), list and read runs with their items, retry failed items. Row access follows the
  * channel's producer: a producer's key sees and triggers only its own channels' runs.
  */
-import { ChannelStatus } from "../../channels/channel.entity";
+import { ChannelStatus, type MarketplaceCode } from "../../channels/channel.entity";
 import { UserErrors } from "../../common/errors";
 import { Scope, Viewer, canSeeProducer, hasScope, producerFilter } from "../../auth/viewer";
 import { ForbiddenError } from "../../common/errors";
@@ -35,6 +35,7 @@ interface ChannelRow {
   id: string;
   producer_id: string;
   status: ChannelStatus;
+  marketplace: MarketplaceCode;
 }
 
 export class SyncOpsService {
@@ -46,7 +47,7 @@ export class SyncOpsService {
   /** The channel when the viewer may see it; NOT_FOUND otherwise (no existence leak). */
   private async visibleChannel(viewer: Viewer, channelId: string, field: string): Promise<ChannelRow> {
     const [ch]: ChannelRow[] = await this.rt.ds.query(
-      `SELECT id, producer_id, status FROM channel WHERE id = $1`,
+      `SELECT id, producer_id, status, marketplace FROM channel WHERE id = $1`,
       [channelId],
     );
     if (!ch || !canSeeProducer(viewer, ch.producer_id))
@@ -71,8 +72,12 @@ export class SyncOpsService {
       throw UserErrors.one("kind", "INVALID_VALUE", {
         label: "kind",
         value: input.kind,
-        allowed: "PRICE, STOCK, CONTENT, ORDERS, RECONCILE, REFRESH_TOKEN (publishProducts publishes)",
+        allowed:
+          "PRICE, STOCK, CONTENT, ORDERS, RECONCILE, REFRESH_TOKEN, REVIEWS (publishProducts publishes)",
       });
+    const connector = this.rt.connectors[ch.marketplace];
+    if (input.kind === SyncKind.REVIEWS && !connector.capabilities.has("review.pull"))
+      throw UserErrors.one("kind", "REVIEWS_UNSUPPORTED", { marketplace: connector.displayName });
     if (input.dryRun) return this.dryRun(ch, input.kind, requestId);
     if (ch.status !== ChannelStatus.ACTIVE)
       throw UserErrors.one("channelId", "CHANNEL_STATE", { status: ch.status, action: "sync" });
