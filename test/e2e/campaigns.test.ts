@@ -18,6 +18,7 @@ import { clearRemoteCatalogCache } from "../../src/channels/mapping.service";
 import { ManualClock } from "../../src/common/time";
 import { CampaignTicker } from "../../src/campaigns/campaign-ticker";
 import { ApiKeyRole } from "../../src/auth/api-key.entity";
+import { processOrderImportJob } from "../../src/orders/order-import.service";
 
 const CODES: MarketplaceCode[] = ["shopee", "lazada", "tiktok-shop", "tiki"];
 const SKUS = ["CD-MAM-200", "CD-MAM-500"];
@@ -441,10 +442,31 @@ test("reserved units are held out of the other channels' stock during the window
   await pushAll();
   expect(shown("CD-MAM-500", "stock")).toEqual({ ...everywhere(25), "tiktok-shop": 40 });
   expect(shown("CD-MAM-500", "priceVnd")).toEqual({ ...normal(190_000), "tiktok-shop": 149_000 });
+  // 5 units sold in the livestream come out of the hold: the other channels do not drop again.
+  const { externalOrderId } = sandboxes["tiktok-shop"].createOrder(tiktok.shopId, [
+    { sku: "CD-MAM-500", quantity: 5 },
+  ]);
+  await processOrderImportJob(hub.services.sync, {
+    channelId: tiktok.id,
+    externalOrderIds: [externalOrderId],
+    source: "PULL",
+  });
+  await pushAll();
+  expect(shown("CD-MAM-500", "stock")).toEqual({ ...everywhere(25), "tiktok-shop": 35 });
+  // A sale elsewhere lowers everyone; the hold (10 left) stays.
+  const shopee = channels.find((c) => c.marketplace === "shopee")!;
+  const other = sandboxes.shopee.createOrder(shopee.shopId, [{ sku: "CD-MAM-500", quantity: 3 }]);
+  await processOrderImportJob(hub.services.sync, {
+    channelId: shopee.id,
+    externalOrderIds: [other.externalOrderId],
+    source: "PULL",
+  });
+  await pushAll();
+  expect(shown("CD-MAM-500", "stock")).toEqual({ ...everywhere(22), "tiktok-shop": 32 });
   clock.set(new Date(start.getTime() + 3_600_000));
   expect(await ticker.tick()).toMatchObject({ ended: 1 });
   await pushAll();
-  expect(shown("CD-MAM-500", "stock")).toEqual(everywhere(40));
+  expect(shown("CD-MAM-500", "stock")).toEqual(everywhere(32));
   expect(shown("CD-MAM-500", "priceVnd")).toEqual(normal(190_000));
 });
 
