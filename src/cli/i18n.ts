@@ -60,6 +60,14 @@ const MESSAGES = {
     vi: (p) => `Theo dõi: npm run hub -- sync status ${p.id} --wait`,
     en: (p) => `Follow it: npm run hub -- sync status ${p.id} --wait`,
   },
+  retryQueued: {
+    vi: (p) => `Đã xếp hàng lượt thử lại ${p.id} cho các mục lỗi của lượt ${p.of}.`,
+    en: (p) => `Queued retry run ${p.id} for the failed items of run ${p.of}.`,
+  },
+  retryHint: {
+    vi: (p) => `Thử lại các mục lỗi: npm run hub -- sync retry ${p.id} --wait [--items <id,…>]`,
+    en: (p) => `Retry the failed items: npm run hub -- sync retry ${p.id} --wait [--items <id,…>]`,
+  },
   runNotFound: {
     vi: (p) => `Không tìm thấy lượt đồng bộ ${p.id}.`,
     en: (p) => `Sync run ${p.id} was not found.`,

@@ -11,7 +11,7 @@ import { CliFailure, EXIT_USAGE, HubClient, graphqlUrl } from "./client";
 import type { CliContext } from "./context";
 import { channelsHealth } from "./commands/channels";
 import { productsImport } from "./commands/products";
-import { SYNC_KINDS, syncStatus, syncTrigger } from "./commands/sync";
+import { SYNC_KINDS, syncRetry, syncStatus, syncTrigger } from "./commands/sync";
 import { CliLang, lang, pickLang, setLang, t } from "./i18n";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -134,6 +134,30 @@ ${WAIT_HELP.en}`,
     },
     async run(ctx, v, pos) {
       return syncStatus(ctx, { runId: pos[0], ...waitOptions(v) });
+    },
+  },
+  "sync retry": {
+    options: { items: { type: "string" }, ...WAIT },
+    positionals: 1,
+    help: {
+      vi: `npm run hub -- sync retry <runId> [--items <id,…>] [--wait]
+Thử lại các mục lỗi của một lượt (tất cả, hoặc các mục --items) thành một lượt RETRY mới (retrySyncItems).
+  --items <id,…>     chỉ các mục này (số [item …] trong tổng kết)
+${WAIT_HELP.vi}`,
+      en: `npm run hub -- sync retry <runId> [--items <id,…>] [--wait]
+Retries a run's failed items (all, or the --items given) as a new RETRY run (retrySyncItems).
+  --items <id,…>     only these items (the [item …] numbers of the summary)
+${WAIT_HELP.en}`,
+    },
+    async run(ctx, v, pos) {
+      const itemIds =
+        typeof v.items === "string"
+          ? v.items
+              .split(",")
+              .map((x) => x.trim())
+              .filter(Boolean)
+          : null;
+      return syncRetry(ctx, { runId: pos[0], itemIds, ...waitOptions(v) });
     },
   },
   "products import": {

@@ -24,6 +24,9 @@ let channelName: string;
 let channelGid: string;
 let shopId: string;
 let env: Record<string, string>;
+let failedRunId: string;
+let dryRunId: string;
+let failedItemId: string;
 const tag = crypto.randomBytes(3).toString("hex").toUpperCase();
 const GOOD = `CLI-${tag}-OK`;
 const GONE = `CLI-${tag}-GONE`;
@@ -162,6 +165,7 @@ describe("sync trigger", () => {
     expect(r.stdout).toContain(`• ${GOOD} (stock) {"stock":24}`);
     expect(r.stdout).toContain(`• ${GONE} (stock) {"stock":7}`);
     expect(sandbox.skuView(shopId, GOOD)!.stock).toBe(30);
+    dryRunId = /^Run (\S+) \(STOCK, dry run\)/m.exec(r.stdout)![1];
   });
 
   test("--wait follows the run with a progress bar, then lists the failed item with code and fix (exit 1)", async () => {
@@ -195,6 +199,29 @@ describe("sync trigger", () => {
     expect(r.stdout).toContain("→ fix: It may have been deleted on Tiki: publish the product again");
     expect(r.stdout).toContain("marketplace said: PRODUCT_NOT_FOUND");
     expect(sandbox.skuView(shopId, GOOD)!.stock).toBe(24);
+    failedRunId = /^Run (\S+) \(STOCK\): PARTIALLY_FAILED/m.exec(r.stdout)![1];
+    failedItemId = new RegExp(`✗ ${GONE} .*\\[item (\\d+)\\]`).exec(r.stdout)![1];
+    expect(r.stdout).toContain(`Retry the failed items: npm run hub -- sync retry ${failedRunId} --wait`);
+  });
+
+  test("sync retry runs the failed items again as a RETRY run and sums it up", async () => {
+    const r = await runCli(
+      ["sync", "retry", failedRunId, "--items", failedItemId, "--wait", "--interval", "100", "--lang", "en"],
+      env,
+    );
+    expect(r.stderr).toBe("");
+    // Still gone on Tiki: the retry fails the same way, and says so.
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      new RegExp(`^Queued retry run \\S+ for the failed items of run ${failedRunId}\\.$`, "m"),
+    );
+    expect(r.stdout).toMatch(/: FAILED — 1 items/);
+    expect(r.stdout).toContain(`✗ ${GONE} (stock) SKU_NOT_FOUND_REMOTE`);
+    // A run without failures has nothing to retry.
+    const nothing = await runCli(["sync", "retry", dryRunId, "--lang", "en"], env);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain("The hub refused the request:");
+    expect(nothing.stderr).toContain("[NOTHING_TO_RETRY]");
   });
 
   test("the hub's userErrors are shown in the chosen language (exit 1)", async () => {
@@ -258,7 +285,7 @@ describe("channels health", () => {
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout);
     const me = rows.find((x: any) => x.id === channelGid);
-    expect(me).toMatchObject({ name: channelName, marketplace: "TIKI", status: "ACTIVE", failedItems24h: 1 });
+    expect(me).toMatchObject({ name: channelName, marketplace: "TIKI", status: "ACTIVE", failedItems24h: 2 });
     expect(me.accessExpiresInSeconds).toBeGreaterThan(0);
     expect(me.lastSuccess.STOCK).toEqual(expect.any(String));
     expect(me.lastSuccess.ORDERS).toBeNull();
@@ -274,6 +301,6 @@ describe("channels health", () => {
     );
     const line = lines.find((l) => l.startsWith(channelName))!;
     expect(line).toMatch(/TIKI\s+ACTIVE\s+in \S+( \S+)?\s+-\s+LIVE 2\s+/);
-    expect(line).toMatch(/\s+never\s+\d+s ago\s+never\s+never\s+never\s+never\s+1$/);
+    expect(line).toMatch(/\s+never\s+\d+s ago\s+never\s+never\s+never\s+never\s+2$/);
   });
 });

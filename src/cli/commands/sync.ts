@@ -29,6 +29,7 @@ interface RunState {
 }
 
 interface ItemOut {
+  id: string;
   sku: string | null;
   kind: string;
   status: string;
@@ -74,6 +75,28 @@ export async function syncTrigger(
       println(ctx, t("runFollow", { id: run.id }));
       return EXIT_OK;
     }
+  }
+  return follow(ctx, run, o);
+}
+
+/** Retries a run's failed items (all, or the given item ids) as a new RETRY run. */
+export async function syncRetry(
+  ctx: CliContext,
+  o: { runId: string; itemIds: string[] | null } & WaitOptions,
+): Promise<number> {
+  const r = await ctx.client.request<{
+    retrySyncItems: { run: RunState | null; userErrors: UserErrorOut[] };
+  }>(
+    `mutation($r: ID!, $i: [ID!]) {
+       retrySyncItems(runId: $r, itemIds: $i) { run { ${RUN_FIELDS} } userErrors { field code message } } }`,
+    { r: o.runId, i: o.itemIds },
+  );
+  const { run, userErrors } = r.retrySyncItems;
+  if (userErrors.length > 0 || !run) failWithUserErrors(userErrors);
+  println(ctx, t("retryQueued", { id: run.id, of: o.runId }));
+  if (!o.wait && !isDone(run)) {
+    println(ctx, t("runFollow", { id: run.id }));
+    return EXIT_OK;
   }
   return follow(ctx, run, o);
 }
@@ -159,7 +182,7 @@ async function summarise(ctx: CliContext, run: RunState, maxItems: number): Prom
     const items = await readItems(ctx, run.id, "FAILED", maxItems);
     println(ctx, t("failedItems", { count: failedCount }));
     for (const i of items) {
-      println(ctx, `  ✗ ${i.sku ?? "-"} (${i.kind}) ${i.code ?? "?"}: ${i.message ?? ""}`);
+      println(ctx, `  ✗ ${i.sku ?? "-"} (${i.kind}) ${i.code ?? "?"}: ${i.message ?? ""} [item ${i.id}]`);
       if (i.hint) println(ctx, `      → ${t("hint")}: ${i.hint}`);
       if (i.remoteCode || i.remoteMessage)
         println(
@@ -168,6 +191,7 @@ async function summarise(ctx: CliContext, run: RunState, maxItems: number): Prom
         );
     }
     if (failedCount > items.length) println(ctx, `  ${t("andMore", { count: failedCount - items.length })}`);
+    if (!run.dryRun) println(ctx, t("retryHint", { id: run.id }));
   }
   const plannedCount = counts.syncRun.PLANNED.totalCount;
   if (run.dryRun && plannedCount > 0) {
@@ -188,7 +212,7 @@ async function readItems(ctx: CliContext, runId: string, status: string, max: nu
       const r = await ctx.client.request<{ syncRun: { items: Page<ItemOut> } }>(
         `query($id: ID!, $after: String, $first: Int!) { syncRun(id: $id) {
            items(status: ${status}, first: $first, after: $after) {
-             nodes { sku kind status code message hint remoteCode remoteMessage valueJson }
+             nodes { id sku kind status code message hint remoteCode remoteMessage valueJson }
              pageInfo { hasNextPage endCursor } } } }`,
         { id: runId, after, first: Math.min(100, max) },
       );
