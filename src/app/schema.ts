@@ -22,6 +22,12 @@ import {
   ProductReviewResolver,
   ReviewResolver,
 } from "../reviews/graphql/review.resolver";
+import {
+  ChannelRatingResolver,
+  ProducerReviewResolver,
+  ProductReviewResolver,
+  ReviewResolver,
+} from "../reviews/graphql/review.resolver";
 import { CampaignResolver } from "../campaigns/graphql/campaign.resolver";
 import { AlertResolver } from "../alerts/graphql/alert.resolver";
 
@@ -39,6 +45,10 @@ export const RESOLVERS = [
   SyncRunResolver,
   OrderResolver,
   OrderLineResolver,
+  ReviewResolver,
+  ProductReviewResolver,
+  ChannelRatingResolver,
+  ProducerReviewResolver,
   ReviewResolver,
   ProductReviewResolver,
   ChannelRatingResolver,

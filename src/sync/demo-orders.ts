@@ -3,11 +3,22 @@
  * random sandbox marketplace. The sandbox sends its signed webhook to the hub, which imports the
  * order, reserves the stock and pushes the new stock to the other marketplaces: the whole loop a
  * newcomer should see, on the same paths real traffic takes. Off with HUB_DEMO_ORDERS=false.
+ * On marketplaces with a review API, every other demo buyer also leaves a review, which the next
+ * REVIEWS run (hourly, or triggerSync) brings home.
  */
 import type { Logger } from "../common/logger";
 import type { MarketplaceCode } from "../channels/connectors/connector";
 import type { MarketplaceSandbox } from "../sandbox/sandbox";
 import type { SyncRuntime } from "./runtime";
+
+/** What demo buyers write: mostly happy, sometimes not (producers learn most from those). */
+const DEMO_REVIEWS: Array<[number, string]> = [
+  [5, "Sản phẩm OCOP chất lượng, đóng gói cẩn thận, sẽ ủng hộ tiếp."],
+  [5, "Hàng đúng mô tả, giao nhanh."],
+  [4, "Ngon, nhưng bao bì hơi móp."],
+  [3, "Tạm được, giá hơi cao so với chợ."],
+  [2, "Giao chậm, hũ bị nứt nắp."],
+];
 
 export interface DemoOrdersHandle {
   stop(): void;
@@ -36,6 +47,10 @@ export async function startDemoOrders(
       { marketplace: c.marketplace, externalOrderId, sku },
       "demo order placed on a sandbox marketplace",
     );
+    if (sandbox.seedReview && Math.random() < 0.5) {
+      const [rating, text] = DEMO_REVIEWS[Math.floor(Math.random() * DEMO_REVIEWS.length)];
+      sandbox.seedReview(c.shop_id, { sku, rating, text, buyerName: "k***h" });
+    }
   };
   const timer = setInterval(
     () => void tick().catch((err) => opts.log.warn({ err }, "demo order failed")),
