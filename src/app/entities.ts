@@ -25,7 +25,6 @@ import { AuditLog1764137600002 } from "../../migrations/1764137600002-audit-log"
 import { OpsBackend1764137700004 } from "../../migrations/1764137700004-ops-backend";
 import { Campaigns1764137700001 } from "../../migrations/1764137700001-campaigns";
 import { Reviews1764137700002 } from "../../migrations/1764137700002-reviews";
-import { Reviews1764137700002 } from "../../migrations/1764137700002-reviews";
 
 export const ENTITIES = [
   Organization,
@@ -60,6 +59,5 @@ export const MIGRATIONS = [
   AuditLog1764137600002,
   OpsBackend1764137700004,
   Campaigns1764137700001,
-  Reviews1764137700002,
   Reviews1764137700002,
 ];

@@ -22,12 +22,6 @@ import {
   ProductReviewResolver,
   ReviewResolver,
 } from "../reviews/graphql/review.resolver";
-import {
-  ChannelRatingResolver,
-  ProducerReviewResolver,
-  ProductReviewResolver,
-  ReviewResolver,
-} from "../reviews/graphql/review.resolver";
 import { CampaignResolver } from "../campaigns/graphql/campaign.resolver";
 import { AlertResolver } from "../alerts/graphql/alert.resolver";
 
@@ -45,10 +39,6 @@ export const RESOLVERS = [
   SyncRunResolver,
   OrderResolver,
   OrderLineResolver,
-  ReviewResolver,
-  ProductReviewResolver,
-  ChannelRatingResolver,
-  ProducerReviewResolver,
   ReviewResolver,
   ProductReviewResolver,
   ChannelRatingResolver,

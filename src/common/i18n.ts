@@ -168,24 +168,6 @@ export const MESSAGES = {
     vi: () => `Sàn không còn nhận trả lời cho đánh giá này (quá hạn hoặc bị ẩn).`,
     en: () => `The marketplace no longer accepts a reply to this review (too old or hidden).`,
   },
-  REVIEWS_UNSUPPORTED: {
-    vi: (p) =>
-      `${p.marketplace} không công bố API đánh giá cho người bán; không kéo được đánh giá từ kênh này.`,
-    en: (p) => `${p.marketplace} publishes no seller review API; reviews cannot be pulled from this channel.`,
-  },
-  REVIEW_REPLY_UNSUPPORTED: {
-    vi: (p) =>
-      `${p.marketplace} không cho trả lời đánh giá qua API; hãy trả lời trong trang quản lý của sàn.`,
-    en: (p) => `${p.marketplace} offers no API to reply to reviews; reply in its seller center.`,
-  },
-  REVIEW_ALREADY_REPLIED: {
-    vi: () => `Đánh giá này đã được trả lời; sàn chỉ cho trả lời một lần.`,
-    en: () => `This review already has a reply; the marketplace accepts one reply only.`,
-  },
-  REVIEW_REPLY_CLOSED: {
-    vi: () => `Sàn không còn nhận trả lời cho đánh giá này (quá hạn hoặc bị ẩn).`,
-    en: () => `The marketplace no longer accepts a reply to this review (too old or hidden).`,
-  },
   DRY_RUN_UNSUPPORTED: {
     vi: (p) => `Không chạy thử được loại đồng bộ ${p.kind}: nó cần gọi sàn để biết sẽ làm gì.`,
     en: (p) => `A ${p.kind} sync cannot be dry-run: it has to call the marketplace to know what it would do.`,

@@ -29,7 +29,6 @@ import { reconcile } from "./reconcile.service";
 import { pullOrders } from "../orders/order-pull.service";
 import { processOrderImportJob } from "../orders/order-import.service";
 import { pullReviews } from "../reviews/review-pull.service";
-import { pullReviews } from "../reviews/review-pull.service";
 
 export type DispatchFn = (
   channelId: string,
@@ -88,7 +87,6 @@ function defaultExecutors(dispatch: DispatchFn): Record<SyncKind, RunExecutor> {
     [SyncKind.ORDERS]: (rt, run, queue) => pullOrders(rt, queue, run.id),
     [SyncKind.RECONCILE]: (rt, run) => reconcile(rt, run.id),
     [SyncKind.REFRESH_TOKEN]: (rt, run) => refreshTokenRun(rt, run),
-    [SyncKind.REVIEWS]: (rt, run) => pullReviews(rt, run),
     [SyncKind.REVIEWS]: (rt, run) => pullReviews(rt, run),
   };
 }

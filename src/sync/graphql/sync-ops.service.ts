@@ -78,9 +78,6 @@ export class SyncOpsService {
     const connector = this.rt.connectors[ch.marketplace];
     if (input.kind === SyncKind.REVIEWS && !connector.capabilities.has("review.pull"))
       throw UserErrors.one("kind", "REVIEWS_UNSUPPORTED", { marketplace: connector.displayName });
-    const connector = this.rt.connectors[ch.marketplace];
-    if (input.kind === SyncKind.REVIEWS && !connector.capabilities.has("review.pull"))
-      throw UserErrors.one("kind", "REVIEWS_UNSUPPORTED", { marketplace: connector.displayName });
     if (input.dryRun) return this.dryRun(ch, input.kind, requestId);
     if (ch.status !== ChannelStatus.ACTIVE)
       throw UserErrors.one("channelId", "CHANNEL_STATE", { status: ch.status, action: "sync" });
