@@ -24,6 +24,10 @@ import { staticRoutes } from "./sync/publish.service";
 import { connectDemoChannels } from "./sync/demo-channels";
 import { startDemoOrders } from "./sync/demo-orders";
 import { CampaignTicker } from "./campaigns/campaign-ticker";
+import { AlertScheduler } from "./alerts/alert.scheduler";
+import { WebhookDeliverer } from "./outbound-webhooks/deliverer";
+import { targetPolicyFor } from "./outbound-webhooks/target-policy";
+import { startMetricsServer } from "./observability/http";
 
 type Stopper = () => Promise<void>;
 
@@ -96,6 +100,29 @@ async function main(): Promise<void> {
     const campaigns = new CampaignTicker(services.sync);
     campaigns.start();
     stoppers.push(() => campaigns.stop());
+    // Alert rules every minute (one evaluation per tick across all workers: see alert.service.ts).
+    const alerts = new AlertScheduler(dataSource, { log });
+    alerts.start();
+    stoppers.push(() => alerts.stop());
+    // Outbound webhooks: deliveries shared by all workers (SKIP LOCKED), woken by NOTIFY.
+    const deliverer = new WebhookDeliverer({
+      ds: dataSource,
+      box,
+      log,
+      policy: targetPolicyFor(config.mode),
+      connectionString: url,
+    });
+    await deliverer.start();
+    stoppers.push(() => deliverer.stop());
+    if (config.role === "worker" && process.env.HUB_METRICS_PORT) {
+      const metrics = await startMetricsServer({
+        dataSource,
+        port: Number(process.env.HUB_METRICS_PORT),
+        host: config.host,
+      });
+      stoppers.push(() => metrics.close());
+      log.info({ url: metrics.url }, "worker metrics served");
+    }
     log.info({ role: config.role }, "sync worker and schedules running");
   }
   if (config.role === "all" || config.role === "api") {

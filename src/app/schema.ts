@@ -24,6 +24,7 @@ import {
 } from "../reviews/graphql/review.resolver";
 import { CampaignResolver } from "../campaigns/graphql/campaign.resolver";
 import { AlertResolver } from "../alerts/graphql/alert.resolver";
+import { WebhookDeliveryResolver, WebhookResolver } from "../outbound-webhooks/graphql/webhook.resolver";
 
 export const RESOLVERS = [
   NodeResolver,
@@ -45,6 +46,8 @@ export const RESOLVERS = [
   ProducerReviewResolver,
   CampaignResolver,
   AlertResolver,
+  WebhookResolver,
+  WebhookDeliveryResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

@@ -88,3 +88,20 @@ export function graphqlMetricsPlugin<T extends object>(): ApolloServerPlugin<T> 
     },
   };
 }
+
+/**
+ * A process without the API (`--role worker`) still counts marketplace calls, sync items and
+ * deliveries: HUB_METRICS_PORT serves its /metrics (and /healthz) on a port of its own.
+ */
+export async function startMetricsServer(opts: {
+  dataSource: DataSource;
+  port: number;
+  host: string;
+}): Promise<{ url: string; close(): Promise<void> }> {
+  const { default: Fastify } = await import("fastify");
+  const app = Fastify({ logger: false });
+  installMetrics(app, { dataSource: opts.dataSource });
+  app.get("/healthz", async () => ({ status: "ok" }));
+  const url = await app.listen({ port: opts.port, host: opts.host });
+  return { url: `${url}/metrics`, close: () => app.close() };
+}

@@ -30,6 +30,8 @@ interface Fixture {
   mappingId: string;
   campaignB: string;
   alertB: string;
+  subscriptionB: string;
+  deliveryB: string;
 }
 
 type Probe = (f: Fixture) => { query: string; variables?: Record<string, unknown> };
@@ -265,6 +267,29 @@ const PROBES: Record<string, Probe> = {
     query: `mutation($id: ID!) { acknowledgeAlert(id: $id) { alert { id status message } userErrors { code } } }`,
     variables: { id: f.alertB },
   }),
+  webhookSubscriptions: () => ({
+    query: `{ webhookSubscriptions(first: 100) { totalCount nodes { id url producerId description } } }`,
+  }),
+  webhookDeliveries: (f) => ({
+    query: `query($s: ID!) { webhookDeliveries(subscriptionId: $s) { totalCount nodes { id payloadJson attemptLog { id } } } }`,
+    variables: { s: f.subscriptionB },
+  }),
+  createWebhookSubscription: (f) => ({
+    query: `mutation($p: ID!) { createWebhookSubscription(input: { producerId: $p, url: "http://127.0.0.1:9/hook", events: [STOCK_CHANGED, ORDER_IMPORTED] }) { secret subscription { id } userErrors { code } } }`,
+    variables: { p: f.B },
+  }),
+  updateWebhookSubscription: (f) => ({
+    query: `mutation($id: ID!) { updateWebhookSubscription(id: $id, input: { url: "http://127.0.0.1:9/evil", active: false }) { subscription { id url } userErrors { code } } }`,
+    variables: { id: f.subscriptionB },
+  }),
+  deleteWebhookSubscription: (f) => ({
+    query: `mutation($id: ID!) { deleteWebhookSubscription(id: $id) { deletedId userErrors { code } } }`,
+    variables: { id: f.subscriptionB },
+  }),
+  redeliverWebhook: (f) => ({
+    query: `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { delivery { id payloadJson } userErrors { code } } }`,
+    variables: { id: f.deliveryB },
+  }),
 };
 
 /** Everything of producer B (or of every producer in `producers`), plus platform-wide tables. */
@@ -296,6 +321,11 @@ async function snapshot(hub: TestHub, producers: string[]): Promise<string> {
        UNION ALL SELECT row_to_json(o)::text FROM campaign_occurrence o JOIN campaign k ON k.id = o.campaign_id
                   WHERE k.producer_id = ANY($1::uuid[])
        UNION ALL SELECT row_to_json(a)::text FROM alert a WHERE producer_id = ANY($1::uuid[])
+       UNION ALL SELECT concat_ws(',', s.id, s.url, s.events::text, s.active, md5(s.secret)) FROM webhook_subscription s
+                  WHERE s.producer_id = ANY($1::uuid[])
+       UNION ALL SELECT concat_ws(',', d.id, d.status, d.attempts, d.next_attempt_at) FROM webhook_delivery d
+                  JOIN webhook_subscription s ON s.id = d.subscription_id WHERE s.producer_id = ANY($1::uuid[])
+       UNION ALL SELECT 'webhook-subscriptions:' || count(*) FROM webhook_subscription
      ) t`,
     [producers],
   );
@@ -385,6 +415,19 @@ describe("tenant isolation matrix", () => {
        VALUES ($1, $2, 'MARKER-B-REVIEW-1', 2, 'MARKER-B đánh giá', 'MARKER-B người mua', now()) RETURNING id`,
       [ch.id, b.id],
     );
+    const [subB] = await ds.query(
+      `INSERT INTO webhook_subscription (producer_id, url, events, secret, description, created_by)
+       VALUES ($1, 'http://127.0.0.1:9/MARKER-B-hook', '{STOCK_CHANGED}', '\\x00', 'MARKER-B integration', 'test') RETURNING id`,
+      [b.id],
+    );
+    const [evB] = await ds.query(
+      `INSERT INTO outbound_event (type, producer_id, payload) VALUES ('STOCK_CHANGED', $1, '{"sku": "MBSKU-1"}') RETURNING id`,
+      [b.id],
+    );
+    const [delB] = await ds.query(
+      `INSERT INTO webhook_delivery (subscription_id, event_id, status, attempts) VALUES ($1, $2, 'FAILED', 3) RETURNING id`,
+      [subB.id, evB.id],
+    );
     const keyB = await hub.services.apiKeys.issue({
       name: "MARKER-B key",
       role: ApiKeyRole.PRODUCER,
@@ -415,6 +458,8 @@ describe("tenant isolation matrix", () => {
       mappingId: mapping.setCategoryMapping.mapping.id,
       campaignB: campaign.id,
       alertB: alertB.id,
+      subscriptionB: subB.id,
+      deliveryB: delB.id,
     };
     markers = [
       "MARKER-B",
@@ -428,6 +473,8 @@ describe("tenant isolation matrix", () => {
       f.orderB,
       f.runB,
       alertB.id,
+      subB.id,
+      delB.id,
       f.keyB,
       f.userB,
       f.reviewB,
