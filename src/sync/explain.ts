@@ -75,6 +75,7 @@ const KIND_VI: Record<string, string> = {
   content: "nội dung sản phẩm",
   listing: "sản phẩm",
   order: "đơn hàng",
+  review: "đánh giá",
 };
 
 function kindVi(kind: string): string {
