@@ -428,11 +428,6 @@ describe("tenant isolation matrix", () => {
       `INSERT INTO webhook_delivery (subscription_id, event_id, status, attempts) VALUES ($1, $2, 'FAILED', 3) RETURNING id`,
       [subB.id, evB.id],
     );
-    const [review] = await ds.query(
-      `INSERT INTO review (channel_id, producer_id, external_review_id, rating, text, buyer_name, remote_created_at)
-       VALUES ($1, $2, 'MARKER-B-REVIEW-1', 2, 'MARKER-B đánh giá', 'MARKER-B người mua', now()) RETURNING id`,
-      [ch.id, b.id],
-    );
     const keyB = await hub.services.apiKeys.issue({
       name: "MARKER-B key",
       role: ApiKeyRole.PRODUCER,
