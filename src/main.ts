@@ -23,6 +23,8 @@ import { webhookRoutes } from "./orders/webhook.routes";
 import { staticRoutes } from "./sync/publish.service";
 import { connectDemoChannels } from "./sync/demo-channels";
 import { startDemoOrders } from "./sync/demo-orders";
+import { OcopClaimsJob } from "./ocop-claims/claims-job";
+import { reportRoutes } from "./reporting/report.routes";
 import { CampaignTicker } from "./campaigns/campaign-ticker";
 import { AlertScheduler } from "./alerts/alert.scheduler";
 import { WebhookDeliverer } from "./outbound-webhooks/deliverer";
@@ -96,6 +98,10 @@ async function main(): Promise<void> {
     const scheduler = new SyncScheduler(services.sync, queue);
     await scheduler.start();
     stoppers.push(() => scheduler.stop());
+    // OCOP claims follow certificates that expire by time (once across all workers: see claims-job.ts).
+    const claims = new OcopClaimsJob(services.sync);
+    claims.start();
+    stoppers.push(() => claims.stop());
     // Sale windows start and end on time (once across all workers: see campaign-ticker.ts).
     const campaigns = new CampaignTicker(services.sync);
     campaigns.start();
@@ -131,7 +137,7 @@ async function main(): Promise<void> {
       dataSource,
       services,
       logger: log,
-      routes: [webhookRoutes({ rt: services.sync, queue: () => queue }), staticRoutes],
+      routes: [webhookRoutes({ rt: services.sync, queue: () => queue }), reportRoutes(services), staticRoutes],
     });
     await app.listen({ port: config.port, host: config.host });
     stoppers.push(() => app.close());

@@ -17,6 +17,12 @@ import { AuditResolver } from "../audit/audit.resolver";
 import { SyncRunResolver } from "../sync/graphql/sync-run.resolver";
 import { OrderLineResolver, OrderResolver } from "../orders/graphql/order.resolver";
 import {
+  CertificationClaimResolver,
+  OcopClaimsResolver,
+  ProductClaimResolver,
+} from "../ocop-claims/graphql/claims.resolver";
+import { ProgrammeReportResolver } from "../reporting/graphql/report.resolver";
+import {
   ChannelRatingResolver,
   ProducerReviewResolver,
   ProductReviewResolver,
@@ -40,6 +46,10 @@ export const RESOLVERS = [
   SyncRunResolver,
   OrderResolver,
   OrderLineResolver,
+  OcopClaimsResolver,
+  CertificationClaimResolver,
+  ProductClaimResolver,
+  ProgrammeReportResolver,
   ReviewResolver,
   ProductReviewResolver,
   ChannelRatingResolver,

@@ -4,10 +4,12 @@
  *   step, never below a floor);
  * - stock rule: how much of the available stock this channel may sell (share %, buffer kept back,
  *   maximum shown, and a cut-off below which 0 is shown, so the last units are not oversold);
- * - schedules: cron expressions (Asia/Ho_Chi_Minh) per kind of scheduled work.
+ * - schedules: cron expressions (Asia/Ho_Chi_Minh) per kind of scheduled work;
+ * - ocopClaim: how OCOP claims are shown (src/ocop-claims/claim-template.ts).
  * Pure functions: unit-tested without a database.
  */
 import { RoundingMode, roundToStep } from "../common/money";
+import { OcopClaimTemplate, claimTemplateOf } from "../ocop-claims/claim-template";
 
 export interface PriceRule {
   /** Markup in basis points (1,500 = +15%); may be negative for a discount. */
@@ -39,6 +41,8 @@ export interface ChannelSettings {
   stockRule: StockRule;
   /** Cron per kind (5 or 6 fields, Asia/Ho_Chi_Minh); a missing kind is not scheduled. */
   schedules: Partial<Record<ScheduleKind, string>>;
+  /** Title suffix, star attribute, certificate picture, description block. */
+  ocopClaim: OcopClaimTemplate;
 }
 
 export const DEFAULT_PRICE_RULE: PriceRule = {
@@ -74,6 +78,7 @@ export function settingsOf(raw: Record<string, unknown> | null | undefined): Cha
     priceRule: { ...DEFAULT_PRICE_RULE, ...(r.priceRule ?? {}) },
     stockRule: { ...DEFAULT_STOCK_RULE, ...(r.stockRule ?? {}) },
     schedules: { ...DEFAULT_SCHEDULES, ...(r.schedules ?? {}) },
+    ocopClaim: claimTemplateOf(r.ocopClaim),
   };
 }
 

@@ -18,6 +18,7 @@ import { UserErrors, UserErrorSpec } from "../common/errors";
 import { validateInput } from "../common/validation";
 import { MAX_UNIT_PRICE_VND } from "../common/money";
 import { nfc } from "../common/text";
+import { OcopClaimTemplate, validateClaimTemplate } from "../ocop-claims/claim-template";
 import type { PageWindow } from "../common/graphql/relay";
 
 /** How long an authorization link stays usable (Shopee's own link expires after 5 minutes; others allow more). */
@@ -56,6 +57,13 @@ export interface ChannelSettingsInput {
   stockRule?: { [K in keyof StockRule]?: StockRule[K] | null } | null;
   /** A null cron removes that kind's schedule. */
   schedules?: Array<{ kind: ScheduleKind; cron: string | null }> | null;
+  /** Only the fields given change. */
+  ocopClaim?: {
+    titleSuffix?: string | null;
+    setAttribute?: boolean | null;
+    addCertificateImage?: boolean | null;
+    descriptionBlock?: { [K in keyof OcopClaimTemplate["descriptionBlock"]]?: boolean | null } | null;
+  } | null;
 }
 
 export interface ChannelFilter {
@@ -305,6 +313,18 @@ export class ChannelService {
       priceRule: { ...current.priceRule, ...stripNulls<PriceRule>(input.priceRule) },
       stockRule: { ...current.stockRule, ...stripNulls<StockRule>(input.stockRule) },
       schedules: { ...current.schedules },
+      ocopClaim: {
+        ...current.ocopClaim,
+        ...stripNulls<Omit<OcopClaimTemplate, "descriptionBlock">>({
+          titleSuffix: input.ocopClaim?.titleSuffix,
+          setAttribute: input.ocopClaim?.setAttribute,
+          addCertificateImage: input.ocopClaim?.addCertificateImage,
+        }),
+        descriptionBlock: {
+          ...current.ocopClaim.descriptionBlock,
+          ...stripNulls<OcopClaimTemplate["descriptionBlock"]>(input.ocopClaim?.descriptionBlock),
+        },
+      },
     };
     if (input.stockRule && "maxUnits" in input.stockRule)
       next.stockRule.maxUnits = input.stockRule.maxUnits ?? null;
@@ -317,6 +337,7 @@ export class ChannelService {
     if (errors.length) throw new UserErrors(errors);
     const priceChanged = JSON.stringify(next.priceRule) !== JSON.stringify(current.priceRule);
     const stockChanged = JSON.stringify(next.stockRule) !== JSON.stringify(current.stockRule);
+    const claimChanged = JSON.stringify(next.ocopClaim) !== JSON.stringify(current.ocopClaim);
     await this.rt.ds.transaction(async (m) => {
       // Keep keys this service does not own (lastAuthError…).
       await m.query(`UPDATE channel SET settings = settings || $2::jsonb, updated_at = now() WHERE id = $1`, [
@@ -326,6 +347,7 @@ export class ChannelService {
       // A rule change alters what every listing of the channel should show: bump in the same transaction.
       if (priceChanged) await touchChannelListings(m, id, "price");
       if (stockChanged) await touchChannelListings(m, id, "stock");
+      if (claimChanged) await touchChannelListings(m, id, "content");
     });
     return (await this.rt.ds.getRepository(Channel).findOneBy({ id }))!;
   }
@@ -479,6 +501,7 @@ export function validateSettings(s: ChannelSettings): UserErrorSpec[] {
   int("settings.stockRule.bufferUnits", r.bufferUnits, 0, 1_000_000);
   if (r.maxUnits !== null) int("settings.stockRule.maxUnits", r.maxUnits, 0, 1_000_000);
   int("settings.stockRule.cutoffUnits", r.cutoffUnits, 0, 1_000_000);
+  e.push(...validateClaimTemplate(s.ocopClaim));
   for (const [kind, expr] of Object.entries(s.schedules)) {
     if (!SCHEDULE_KINDS.includes(kind as ScheduleKind))
       e.push({

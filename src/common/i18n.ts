@@ -146,6 +146,22 @@ export const MESSAGES = {
     vi: (p) => `Lịch "${p.value}" không phải biểu thức cron hợp lệ (5 hoặc 6 trường, giờ Việt Nam).`,
     en: (p) => `"${p.value}" is not a valid cron expression (5 or 6 fields, Vietnam time).`,
   },
+  OCOP_TEMPLATE_PLACEHOLDER: {
+    vi: (p) => `Mẫu hậu tố OCOP có chỗ thay thế không hợp lệ "${p.value}"; chỉ dùng: ${p.allowed}.`,
+    en: (p) => `The OCOP suffix template has an invalid placeholder "${p.value}"; use only: ${p.allowed}.`,
+  },
+  OCOP_TEMPLATE_LINE_BREAK: {
+    vi: () => `Hậu tố OCOP nằm trong tiêu đề nên không được chứa xuống dòng hay tab.`,
+    en: () => `The OCOP suffix is part of the title: no line breaks or tabs.`,
+  },
+  CERTIFICATION_STATE: {
+    vi: (p) => `Chứng nhận OCOP này đã bị thu hồi (${p.state}); không thu hồi lại được.`,
+    en: (p) => `This OCOP certification is already revoked (${p.state}); it cannot be revoked again.`,
+  },
+  REPORT_PERIOD: {
+    vi: (p) => `Kỳ báo cáo không hợp lệ: "từ ngày" phải trước hoặc bằng "đến ngày" và dài tối đa ${p.max} ngày.`,
+    en: (p) => `Invalid report period: "from" must be on or before "to", and at most ${p.max} days long.`,
+  },
   QUEUE_UNAVAILABLE: {
     vi: () => `Hàng đợi công việc chưa chạy trên máy chủ này; hãy thử lại sau hoặc báo cho bộ phận vận hành.`,
     en: () => `The job queue is not running on this server; try again later or tell the operations team.`,

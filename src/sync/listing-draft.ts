@@ -6,7 +6,9 @@
  * products and one for their variants, whatever the number of targets.
  *
  * The OCOP claim ("– OCOP n sao", and the decision block in the description) appears ONLY while the
- * product has a certificate in force (same rule as Product.currentCertification).
+ * product has a certificate in force (same rule as Product.currentCertification); how it is shown
+ * (suffix, attribute, certificate picture, description block) is the channel's claim template
+ * (src/ocop-claims/claim-template.ts).
  */
 import type { DataSource, EntityManager } from "typeorm";
 import type { ListingDraft, MarketplaceCode } from "../channels/connectors/connector";
@@ -14,6 +16,17 @@ import { channelPrice, channelStock, settingsOf } from "../channels/channel-sett
 import { vnToday } from "../common/time";
 import { nfc } from "../common/text";
 import { CATEGORY_NAMES, OcopCategory } from "../catalogue/ocop";
+import { LISTING_LIMITS } from "./preflight";
+import {
+  ClaimFacts,
+  DEFAULT_OCOP_CLAIM,
+  OcopClaimTemplate,
+  descriptionBlock,
+  fitTitle,
+  isStarAttribute,
+  picturesWithCertificate,
+  titleSuffix,
+} from "../ocop-claims/claim-template";
 
 /** Product fields an attribute mapping may take its value from. */
 export const PRODUCT_FIELDS = [
@@ -34,12 +47,7 @@ export interface DraftTarget {
   productId: string;
 }
 
-export interface OcopClaim {
-  star: number;
-  decisionNumber: string | null;
-  issuerName: string | null;
-  verified: boolean;
-}
+export type OcopClaim = ClaimFacts;
 
 export interface DraftVariant {
   variantId: string;
@@ -61,6 +69,8 @@ export interface BuiltDraft {
   marketplace: MarketplaceCode;
   productId: string;
   productName: string;
+  /** Completes titles shorter than the marketplace's minimum. */
+  producerName: string;
   productStatus: string;
   category: OcopCategory;
   productSetNo: number | null;
@@ -68,6 +78,8 @@ export interface BuiltDraft {
   remoteCategoryId: string | null;
   remoteCategoryName: string | null;
   ocop: OcopClaim | null;
+  /** The channel's OCOP claim template (settings.ocopClaim). */
+  claimTemplate: OcopClaimTemplate;
   /** Catalogue image URLs; publish swaps them for the marketplace's ids after upload. */
   imageSources: string[];
   variants: DraftVariant[];
@@ -98,6 +110,8 @@ interface ProductRow {
   decision_number: string | null;
   issuer_name: string | null;
   verification: string | null;
+  cert_image_url: string | null;
+  cert_valid_until: string | null;
 }
 
 interface VariantRow {
@@ -123,27 +137,29 @@ interface VariantRow {
 }
 
 /** The OCOP suffix of a title, or "" without a certificate in force. */
-export function ocopSuffix(ocop: OcopClaim | null): string {
-  return ocop ? ` – OCOP ${ocop.star} sao` : "";
+export function ocopSuffix(ocop: OcopClaim | null, template: OcopClaimTemplate = DEFAULT_OCOP_CLAIM): string {
+  return titleSuffix(ocop, template);
 }
 
-export function titleOf(name: string, variants: Array<{ packSpec: string }>, ocop: OcopClaim | null): string {
+export function titleOf(
+  name: string,
+  variants: Array<{ packSpec: string }>,
+  ocop: OcopClaim | null,
+  template: OcopClaimTemplate = DEFAULT_OCOP_CLAIM,
+  fit: { minLength: number; filler: string | null } = { minLength: 0, filler: null },
+): string {
   const pack = variants.length === 1 && variants[0].packSpec.trim() ? ` ${variants[0].packSpec.trim()}` : "";
-  return nfc(`${name.trim()}${pack}${ocopSuffix(ocop)}`);
+  return nfc(fitTitle(`${name.trim()}${pack}${ocopSuffix(ocop, template)}`, fit.minLength, fit.filler));
 }
 
 export function descriptionOf(
   p: { description: string; story: string; legalName: string; address: string | null },
   ocop: OcopClaim | null,
+  template: OcopClaimTemplate = DEFAULT_OCOP_CLAIM,
 ): string {
   const parts = [p.description.trim(), p.story.trim()].filter(Boolean);
-  if (ocop) {
-    const decision =
-      ocop.verified && ocop.decisionNumber
-        ? ` theo Quyết định số ${ocop.decisionNumber}${ocop.issuerName ? ` của ${ocop.issuerName}` : ""}`
-        : "";
-    parts.push(`Sản phẩm OCOP ${ocop.star} sao${decision}.`);
-  }
+  const block = descriptionBlock(ocop, template);
+  if (block) parts.push(block);
   parts.push(`Cơ sở sản xuất: ${p.legalName}${p.address ? `, ${p.address}` : ""}.`);
   return nfc(parts.join("\n\n"));
 }
@@ -160,7 +176,8 @@ export async function draftsFor(db: Db, targets: DraftTarget[], today: Date): Pr
             p.category, p.product_set_no, p.images, p.status,
             pr.legal_name, pr.province_name, pr.address_raw,
             cm.remote_category_id, cm.remote_category_name,
-            oc.star, oc.decision_number, oc.issuer_name, oc.verification
+            oc.star, oc.decision_number, oc.issuer_name, oc.verification,
+            oc.image_url AS cert_image_url, oc.valid_until::text AS cert_valid_until
        FROM t
        JOIN channel c ON c.id = t.channel_id
        JOIN product p ON p.id = t.product_id
@@ -171,7 +188,7 @@ export async function draftsFor(db: Db, targets: DraftTarget[], today: Date): Pr
                  AND (m.product_set_no IS NULL OR m.product_set_no = p.product_set_no)
                ORDER BY m.product_set_no NULLS LAST LIMIT 1) cm ON true
        LEFT JOIN LATERAL (
-              SELECT o.star, o.decision_number, o.issuer_name, o.verification
+              SELECT o.star, o.decision_number, o.issuer_name, o.verification, o.image_url, o.valid_until
                 FROM ocop_current_cert(p.id, $3::date) cur JOIN ocop_certification o ON o.id = cur.id
                WHERE cur.status IN ('ACTIVE','EXPIRING')) oc ON true`,
     [channelIds, productIds, day],
@@ -243,7 +260,10 @@ export function restrict(b: BuiltDraft, keep: (v: DraftVariant) => boolean): Bui
     draft: {
       ...b.draft,
       key: variants[0]?.sku ?? b.draft.key,
-      title: titleOf(b.productName, variants, b.ocop),
+      title: titleOf(b.productName, variants, b.ocop, b.claimTemplate, {
+        minLength: LISTING_LIMITS[b.marketplace]?.titleMin ?? 0,
+        filler: b.producerName,
+      }),
       variants: draftVariants,
     },
   };
@@ -251,6 +271,7 @@ export function restrict(b: BuiltDraft, keep: (v: DraftVariant) => boolean): Bui
 
 function build(p: ProductRow, vs: VariantRow[], attrs: Array<Record<string, string>>): BuiltDraft {
   const s = settingsOf(p.settings);
+  const template = s.ocopClaim;
   const ocop: OcopClaim | null =
     p.star === null
       ? null
@@ -259,6 +280,9 @@ function build(p: ProductRow, vs: VariantRow[], attrs: Array<Record<string, stri
           decisionNumber: p.decision_number,
           issuerName: p.issuer_name,
           verified: p.verification === "A",
+          imageUrl: p.cert_image_url,
+          validUntil: p.cert_valid_until,
+          productSetNo: p.product_set_no,
         };
   const variants: DraftVariant[] = vs.map((v) => ({
     variantId: v.variant_id,
@@ -302,19 +326,28 @@ function build(p: ProductRow, vs: VariantRow[], attrs: Array<Record<string, stri
   if (p.remote_category_id) {
     for (const a of attrs) {
       if (a.marketplace !== p.marketplace || a.remote_category_id !== p.remote_category_id) continue;
+      if (!template.setAttribute && isStarAttribute(a)) continue;
       const value = a.value_source === "FIXED" ? a.value : field(a.value, first);
       if (value !== null && value !== "") attributes[a.remote_attribute_id] = value;
     }
   }
   const weights = vs.map((v) => v.weight_grams).filter((w): w is number => w !== null);
-  const imageSources = (Array.isArray(p.images) ? p.images : []).map((i) => i.url).filter(Boolean);
+  const imageSources = picturesWithCertificate(
+    (Array.isArray(p.images) ? p.images : []).map((i) => i.url).filter(Boolean),
+    ocop,
+    template,
+  );
   const draft: ListingDraft = {
     key: first?.listing_key ?? first?.sku ?? p.product_id,
     externalItemId: vs.find((v) => v.external_item_id)?.external_item_id ?? null,
-    title: titleOf(p.name, variants, ocop),
+    title: titleOf(p.name, variants, ocop, template, {
+      minLength: LISTING_LIMITS[p.marketplace]?.titleMin ?? 0,
+      filler: p.legal_name,
+    }),
     description: descriptionOf(
       { description: p.description, story: p.story, legalName: p.legal_name, address: p.address_raw },
       ocop,
+      template,
     ),
     categoryId: p.remote_category_id ?? "",
     attributes,
@@ -340,12 +373,14 @@ function build(p: ProductRow, vs: VariantRow[], attrs: Array<Record<string, stri
     marketplace: p.marketplace,
     productId: p.product_id,
     productName: p.name,
+    producerName: p.legal_name,
     productStatus: p.status,
     category: p.category,
     productSetNo: p.product_set_no,
     remoteCategoryId: p.remote_category_id,
     remoteCategoryName: p.remote_category_name,
     ocop,
+    claimTemplate: template,
     imageSources,
     variants,
     draft,

@@ -48,6 +48,12 @@ export class OcopCertification implements Node {
   @Column("text", { nullable: true })
   verification!: string | null;
   @Field(() => String, { nullable: true }) @Column("text", { nullable: true }) sourceUrl!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: "Picture of the certificate; added to listings' pictures where the channel's template asks.",
+  })
+  @Column("text", { nullable: true })
+  imageUrl!: string | null;
   @Field() @Column("boolean") isReRecognition!: boolean;
   @Field(() => Date, { nullable: true })
   @Column("timestamptz", { nullable: true })

@@ -221,6 +221,7 @@ export class ChannelResolver {
           priceRule: settings.priceRule ?? null,
           stockRule: settings.stockRule ?? null,
           schedules: settings.schedules?.map((s) => ({ kind: s.kind, cron: s.cron ?? null })) ?? null,
+          ocopClaim: settings.ocopClaim ?? null,
         }),
       ),
     }));

@@ -2,6 +2,7 @@
  * GraphQL types of the channels API: marketplaces, channels (never any secret: credentials have no
  * field here), settings, mappings, the marketplace's catalogue data, and publish previews.
  */
+import { OcopClaimTemplateInput, OcopClaimTemplateType } from "../../ocop-claims/graphql/claims.types";
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { ArrayMaxSize, IsOptional, ValidateNested } from "class-validator";
 import { Text } from "../../common/validation";
@@ -130,6 +131,7 @@ export class ChannelSettingsType {
   @Field(() => PriceRuleType) priceRule!: PriceRuleType;
   @Field(() => StockRuleType) stockRule!: StockRuleType;
   @Field(() => [ScheduleType]) schedules!: ScheduleType[];
+  @Field(() => OcopClaimTemplateType) ocopClaim!: OcopClaimTemplateType;
 }
 
 @ObjectType({ simpleResolvers: true })
@@ -189,6 +191,7 @@ export function toChannelType(c: Channel): ChannelType {
       schedules: Object.entries(s.schedules)
         .filter(([, cron]) => !!cron)
         .map(([kind, cron]) => ({ kind: kind as ScheduleKindEnum, cron: cron! })),
+      ocopClaim: s.ocopClaim,
     },
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
@@ -306,6 +309,11 @@ export class ChannelSettingsInput {
   @Field(() => PriceRuleInput, { nullable: true }) priceRule?: PriceRuleInput | null;
   @Field(() => StockRuleInput, { nullable: true }) stockRule?: StockRuleInput | null;
   @Field(() => [ScheduleInput], { nullable: true }) schedules?: ScheduleInput[] | null;
+  @Field(() => OcopClaimTemplateInput, {
+    nullable: true,
+    description: "How OCOP claims are shown on this channel; only the fields given change.",
+  })
+  ocopClaim?: OcopClaimTemplateInput | null;
 }
 
 // ---------- mappings and remote catalogue ----------

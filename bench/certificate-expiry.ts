@@ -1,0 +1,281 @@
+/**
+ * Certificate expiry → no OCOP claim on any marketplace. N products (one SKU each) published with
+ * "– OCOP 4 sao" on four sandboxes (50 ms added latency), their certificates' last valid day is
+ * today (Vietnam), so they stop being in force at the coming midnight T. The hub's clock is moved to
+ * a few seconds before T and runs on in real time: nothing is written; the claim job (as in a
+ * worker, default 2 s poll) notices the day change, marks the listings content-dirty through the
+ * outbox, and the worker (pg-boss + LISTEN/NOTIFY + 5 s sweep, as in production) pushes the new
+ * titles. Measured: from T until the last sandbox shows no claim for any of the N products, read
+ * from the sandboxes' own state.
+ *
+ * Baseline in the same run: N other products on the same shops whose certificates are revoked by
+ * one explicit write (a single UPDATE, as an import or an admin fix would do): from the commit until
+ * the last sandbox shows no claim.
+ *
+ * Tiki reviews content edits: the connector does not send them (CONTENT_REVIEW_REQUIRED) and the
+ * Tiki sandbox has no content-update endpoint, so Tiki keeps the old title; the figure covers
+ * Shopee, Lazada and TikTok Shop and the Tiki count is printed.
+ *
+ * The sandboxes check request signatures and token expiry against real time, so the connectors
+ * stamp requests with real time while every other part of the hub uses the moved clock (in
+ * production both are the same clock).
+ *
+ * Run: npm run bench:certificate-expiry [products=300]
+ */
+import "reflect-metadata";
+import crypto from "node:crypto";
+import { SecretBox } from "../src/common/crypto";
+import { createLogger } from "../src/common/logger";
+import { createServices } from "../src/app/services";
+import type {
+  ChannelContext,
+  MarketplaceCode,
+  MarketplaceConnector,
+} from "../src/channels/connectors/connector";
+import { CONNECTORS } from "../src/channels/connectors/registry";
+import { SANDBOXES } from "../src/sandbox/registry";
+import type { MarketplaceSandbox } from "../src/sandbox/sandbox";
+import { PgBossJobQueue } from "../src/sync/job-queue";
+import { startWorker } from "../src/sync/worker";
+import { connectDemoChannels } from "../src/sync/demo-channels";
+import { runPublish } from "../src/sync/publish.service";
+import type { JobQueue } from "../src/sync/jobs";
+import { createDataSource } from "../src/common/database";
+import { Clock, vnToday } from "../src/common/time";
+import { OcopClaimsJob } from "../src/ocop-claims/claims-job";
+import { expiryInstant } from "../src/ocop-claims/claim-rules";
+import { machine, percentile, scratchDatabase } from "./support";
+
+const LATENCY_MS = 50;
+const TIMEOUT_MS = 120_000;
+const CODES: MarketplaceCode[] = ["shopee", "lazada", "tiktok-shop", "tiki"];
+const PUSHED: MarketplaceCode[] = ["shopee", "lazada", "tiktok-shop"];
+
+class ShiftedClock implements Clock {
+  private offset = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offset);
+  }
+  set(at: Date): void {
+    this.offset = at.getTime() - Date.now();
+  }
+}
+
+/** Connectors whose requests are stamped with real time (the sandboxes' clock). */
+function realTimeConnectors(): Record<MarketplaceCode, MarketplaceConnector> {
+  const isCtx = (a: unknown): a is ChannelContext =>
+    !!a && typeof a === "object" && "channelId" in a && "credentials" in a;
+  return Object.fromEntries(
+    Object.entries(CONNECTORS).map(([code, c]) => [
+      code,
+      new Proxy(c, {
+        get(target, prop, recv) {
+          const v = Reflect.get(target, prop, recv);
+          if (typeof v !== "function") return v;
+          return (...args: unknown[]) =>
+            v.apply(
+              target,
+              args.map((a) => (isCtx(a) ? { ...a, now: () => Date.now() } : a)),
+            );
+        },
+      }),
+    ]),
+  ) as Record<MarketplaceCode, MarketplaceConnector>;
+}
+
+interface Shop {
+  code: MarketplaceCode;
+  sb: MarketplaceSandbox;
+  shopId: string;
+}
+
+/**
+ * Waits until no SKU of `skus` shows "OCOP" on the PUSHED marketplaces; returns, per marketplace,
+ * the ms after `t0` at which each SKU was first seen without the claim.
+ */
+async function watch(shops: Shop[], skus: string[], t0: number): Promise<Map<MarketplaceCode, number[]>> {
+  const seen = new Map<MarketplaceCode, Map<string, number>>(PUSHED.map((c) => [c, new Map()]));
+  for (;;) {
+    const now = performance.now();
+    let left = 0;
+    for (const s of shops) {
+      if (!PUSHED.includes(s.code)) continue;
+      const m = seen.get(s.code)!;
+      for (const sku of skus) {
+        if (m.has(sku)) continue;
+        const title = s.sb.skuView(s.shopId, sku)?.title ?? "";
+        if (title && !/OCOP/.test(title)) m.set(sku, now - t0);
+        else left++;
+      }
+    }
+    if (left === 0) break;
+    if (now - t0 > TIMEOUT_MS) throw new Error(`${left} SKU × marketplace pairs still show a claim`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return new Map([...seen].map(([code, m]) => [code, [...m.values()].sort((a, b) => a - b)]));
+}
+
+function line(label: string, per: Map<MarketplaceCode, number[]>): string {
+  const all = [...per.values()].flat().sort((a, b) => a - b);
+  const f = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  return [
+    `${label}: last marketplace without claim ${f(all[all.length - 1])} (p50 of SKU × marketplace ${f(percentile(all, 50))})`,
+    ...[...per].map(
+      ([code, l]) =>
+        `    ${code.padEnd(11)} first ${f(l[0])}, p50 ${f(percentile(l, 50))}, last ${f(l[l.length - 1])}`,
+    ),
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const n = Number(process.argv[2] ?? 300);
+  const validUntil = vnToday(new Date());
+  const T = expiryInstant(validUntil);
+  const clock = new ShiftedClock();
+  clock.set(new Date(T.getTime() - 30 * 60_000));
+  console.log(
+    `certificate-expiry bench: ${n} products expiring + ${n} revoked, 1 SKU each, on 4 sandboxes (${LATENCY_MS} ms added latency); ${machine()}`,
+  );
+  const scratch = await scratchDatabase("claims");
+  const ds = createDataSource({ url: scratch.url, poolSize: 20, applicationName: "bench-claims" });
+  await ds.initialize();
+  const log = createLogger(process.env.LOG_LEVEL ?? "silent");
+  const box = new SecretBox([crypto.randomBytes(32)]);
+  const pgboss = await new PgBossJobQueue({ connectionString: scratch.url, log }).start();
+  const services = createServices(ds, { maxPageSize: 100, mode: "test" }, { box, log, queue: pgboss, clock });
+  const rt = services.sync;
+  rt.connectors = realTimeConnectors();
+  const sandboxes = {} as Record<MarketplaceCode, MarketplaceSandbox>;
+  let worker: Awaited<ReturnType<typeof startWorker>> | null = null;
+  let job: OcopClaimsJob | null = null;
+  try {
+    for (const code of CODES) {
+      sandboxes[code] = SANDBOXES[code]();
+      await sandboxes[code].start(0);
+    }
+    const [producer] = await ds.query(
+      `INSERT INTO producer (legal_name, name_key, type) VALUES ('HTX Chè Bench', 'htx che bench', 'COOPERATIVE') RETURNING id`,
+    );
+    const skus = Array.from({ length: 2 * n }, (_, i) => `CHE-${String(i).padStart(4, "0")}`);
+    const products: Array<{ id: string }> = await ds.query(
+      `INSERT INTO product (producer_id, name, search_key, slug, category, description, images)
+       SELECT $1, 'Chè Tân Cương ' || g, 'che tan cuong ' || g, 'che-tan-cuong-' || g, 'FOOD', 'Chè búp.', '[]'
+         FROM generate_series(1, $2) g ORDER BY g RETURNING id`,
+      [producer.id, 2 * n],
+    );
+    const variants: Array<{ id: string }> = await ds.query(
+      `INSERT INTO variant (product_id, producer_id, sku, pack_spec, price_vnd)
+       SELECT p, $1, s, 'gói 100g', 120000 FROM unnest($2::uuid[], $3::text[]) AS t(p, s) RETURNING id`,
+      [producer.id, products.map((p) => p.id), skus],
+    );
+    await ds.query(
+      `INSERT INTO stock_level (variant_id, on_hand, reserved) SELECT unnest($1::uuid[]), 50, 0`,
+      [variants.map((v) => v.id)],
+    );
+    const revoked = products.slice(n).map((p) => p.id);
+    await ds.query(
+      `INSERT INTO ocop_certification (product_id, star, decision_number, decision_date, issuer_level, issuer_name, valid_until, validity_basis, verification)
+       SELECT p, 4, 'B' || i || '/QĐ-UBND', '2023-11-26', 'PROVINCE', 'UBND tỉnh Thái Nguyên',
+              CASE WHEN i <= $2 THEN $3::date ELSE $3::date + 400 END, 'DECISION_DATE', 'A'
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS t(p, i)`,
+      [products.map((p) => p.id), n, validUntil],
+    );
+
+    // Initial publish on the real path (no latency yet: it is not what is measured).
+    const queued: string[] = [];
+    const inline: JobQueue = {
+      enqueueRun: async (id) => void queued.push(id),
+      enqueueOrderImport: async () => undefined,
+    };
+    const t0 = performance.now();
+    const demo = await connectDemoChannels(rt, sandboxes, inline, { hubUrl: "http://127.0.0.1:1" });
+    while (queued.length) await runPublish(rt, queued.shift()!);
+    const shops: Shop[] = [];
+    for (const c of demo.channels) {
+      const [row] = await ds.query(`SELECT marketplace, shop_id FROM channel WHERE id = $1`, [c.channelId]);
+      shops.push({
+        code: row.marketplace,
+        sb: sandboxes[row.marketplace as MarketplaceCode],
+        shopId: row.shop_id,
+      });
+    }
+    const [{ live }] = await ds.query(`SELECT count(*)::int AS live FROM listing WHERE state = 'LIVE'`);
+    console.log(
+      `published ${live} listings on ${shops.length} marketplaces in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    for (const s of shops) {
+      const claimed = skus.filter((sku) =>
+        /OCOP 4 sao$/.test(s.sb.skuView(s.shopId, sku)?.title ?? ""),
+      ).length;
+      if (claimed !== 2 * n)
+        throw new Error(`${s.code}: ${claimed} of ${2 * n} SKUs show the claim after publish`);
+      s.sb.setFaults({ latencyMs: LATENCY_MS });
+      s.sb.resetCounters();
+    }
+
+    worker = await startWorker(rt, pgboss, { concurrency: 8, listen: true, sweepMs: 5_000 });
+    job = new OcopClaimsJob(rt, { log });
+    job.start();
+    // Let the job record the first claims (written by the inserts above) before measuring.
+    await new Promise((r) => setTimeout(r, 3_000));
+
+    // Baseline: an explicit revoke write.
+    const rSkus = skus.slice(n);
+    const tW = performance.now();
+    await ds.query(
+      `UPDATE ocop_certification SET revoked_at = now(), revocation_reason = 'bench' WHERE product_id = ANY($1::uuid[])`,
+      [revoked],
+    );
+    const base = await watch(shops, rSkus, tW);
+    console.log(line(`baseline, ${n} certificates revoked by one write (from its commit)`, base));
+
+    // Expiry by time: the clock reaches T; nothing is written.
+    const eSkus = skus.slice(0, n);
+    await worker.listener.idle();
+    clock.set(new Date(T.getTime() - 3_000));
+    const tT = performance.now() + (T.getTime() - clock.now().getTime());
+    await new Promise((r) => setTimeout(r, Math.max(0, tT - performance.now() - 100)));
+    const stillBefore = shops
+      .filter((s) => PUSHED.includes(s.code))
+      .every((s) => eSkus.every((sku) => /OCOP/.test(s.sb.skuView(s.shopId, sku)!.title)));
+    const exp = await watch(shops, eSkus, tT);
+    console.log(line(`expiry at T, ${n} certificates (from T, no write)`, exp));
+    console.log(
+      `  claims still shown just before T: ${stillBefore ? "yes (all)" : "NO"}; target: ≤ 60 s after T`,
+    );
+    const [rec] = await ds.query(
+      `SELECT count(*) FILTER (WHERE reason = 'EXPIRED' AND source = 'SCHEDULE')::int AS expired,
+              count(*) FILTER (WHERE reason = 'REVOKED')::int AS revoked,
+              coalesce(sum(listings_touched) FILTER (WHERE reason = 'EXPIRED'), 0)::int AS touched
+         FROM ocop_claim_change`,
+    );
+    console.log(
+      `  recorded: ${rec.expired} EXPIRED (schedule), ${rec.revoked} REVOKED changes; ${rec.touched} listings marked by the expiry run`,
+    );
+    const tiki = shops.find((s) => s.code === "tiki");
+    if (tiki) {
+      const still = skus.filter((sku) => /OCOP/.test(tiki.sb.skuView(tiki.shopId, sku)?.title ?? "")).length;
+      const [{ review }] = await ds.query(
+        `SELECT count(*)::int AS review FROM listing l JOIN channel c ON c.id = l.channel_id
+          WHERE c.marketplace = 'tiki' AND l.last_error->>'code' = 'CONTENT_REVIEW_REQUIRED'`,
+      );
+      console.log(
+        `  tiki: ${still} of ${2 * n} SKUs still show the claim (content edits need Tiki's review; ${review} listings marked CONTENT_REVIEW_REQUIRED)`,
+      );
+    }
+  } finally {
+    await job?.stop();
+    await worker?.stop();
+    for (const s of Object.values(sandboxes)) await s?.close();
+    await ds.destroy();
+    await scratch.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,63 @@
+/**
+ * The scheduled side of OCOP claims: every worker polls (default every 2 s, one cheap query) whether
+ * the Vietnamese day changed since the last run or certificates were written, and if so runs
+ * OcopClaimsService.refresh(). Expiry happens at 00:00 Asia/Ho_Chi_Minh, so the claim disappears
+ * within one poll of that instant plus the outbox push. Several workers may poll at once: the
+ * refresh takes an advisory lock (the others skip) and compares against stored state, so each
+ * change is recorded and pushed once. The clock is the runtime's (injectable).
+ */
+import type { Logger } from "../common/logger";
+import type { Clock } from "../common/time";
+import type { DataSource } from "typeorm";
+import { OcopClaimsService, RefreshResult } from "./claims.service";
+
+export interface ClaimsJobOptions {
+  /** Poll period, ms. Default 2,000. */
+  pollMs?: number;
+  log?: Logger;
+}
+
+export class OcopClaimsJob {
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private running: Promise<unknown> | null = null;
+  private readonly log: Logger | undefined;
+  readonly service: OcopClaimsService;
+  /** Runs this process performed (others were skipped or had nothing to do), for tests and ops. */
+  runs = 0;
+
+  constructor(
+    rt: { ds: DataSource; clock: Clock; log?: Logger },
+    private readonly o: ClaimsJobOptions = {},
+  ) {
+    this.log = o.log ?? rt.log;
+    this.service = new OcopClaimsService(rt.ds, rt.clock, this.log);
+  }
+
+  start(): void {
+    const loop = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(async () => {
+        this.running = this.tick().catch((err) => this.log?.error({ err }, "OCOP claims run failed"));
+        await this.running;
+        this.running = null;
+        loop();
+      }, this.o.pollMs ?? 2_000);
+    };
+    loop();
+  }
+
+  /** One poll: runs the refresh when something may have changed; null when there was nothing to do. */
+  async tick(): Promise<RefreshResult | null> {
+    if (!(await this.service.due())) return null;
+    const r = await this.service.refresh();
+    if (r.ran) this.runs++;
+    return r;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}

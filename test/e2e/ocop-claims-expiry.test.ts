@@ -1,0 +1,395 @@
+/**
+ * OCOP claims follow the certificate, on the real path: four sandbox marketplaces over HTTP, listings
+ * published with "– OCOP n sao", a clock that runs in real time from a chosen instant (so expiry
+ * happens by the passage of time, with no write), the claim job polling as in a worker (two of
+ * them, as two workers would), and the outbox listener pushing content on NOTIFY.
+ *
+ * Figure: a certificate expiring at T → every affected live listing on every marketplace that takes
+ * content edits shows no OCOP claim within 60 s of T. Tiki reviews content edits: the hub does not
+ * send them (CONTENT_REVIEW_REQUIRED), so the Tiki listing keeps its old title; the test states it.
+ */
+import { startTestHub, TestHub } from "../support/test-hub";
+import { SANDBOXES } from "../../src/sandbox/registry";
+import type { MarketplaceSandbox } from "../../src/sandbox/sandbox";
+import type {
+  ChannelContext,
+  MarketplaceCode,
+  MarketplaceConnector,
+} from "../../src/channels/connectors/connector";
+import { CONNECTORS } from "../../src/channels/connectors/registry";
+import { toGlobalId } from "../../src/common/graphql/global-id";
+import { addMonths, type Clock, vnToday } from "../../src/common/time";
+import { runPublish } from "../../src/sync/publish.service";
+import { connectDemoChannels } from "../../src/sync/demo-channels";
+import { OutboxDispatcher } from "../../src/sync/outbox.dispatcher";
+import { OutboxListener } from "../../src/sync/worker";
+import type { JobQueue } from "../../src/sync/jobs";
+import { resetRateBudgets } from "../../src/channels/connectors/http/rate-budget";
+import { clearRemoteCatalogCache } from "../../src/channels/mapping.service";
+import { OcopClaimsJob } from "../../src/ocop-claims/claims-job";
+import { OcopClaimsService } from "../../src/ocop-claims/claims.service";
+import { expiryInstant } from "../../src/ocop-claims/claim-rules";
+
+/**
+ * The sandboxes run on real time (request signatures, token expiry), so what the hub says to them is
+ * stamped with real time; everything else (drafts, the claim job, GraphQL) uses the shifted clock.
+ * In production both are the same clock.
+ */
+function realTimeConnectors(): Record<MarketplaceCode, MarketplaceConnector> {
+  const isCtx = (a: unknown): a is ChannelContext =>
+    !!a && typeof a === "object" && "channelId" in a && "credentials" in a;
+  return Object.fromEntries(
+    Object.entries(CONNECTORS).map(([code, c]) => [
+      code,
+      new Proxy(c, {
+        get(target, prop, recv) {
+          const v = Reflect.get(target, prop, recv);
+          if (typeof v !== "function") return v;
+          return (...args: unknown[]) =>
+            v.apply(
+              target,
+              args.map((a) => (isCtx(a) ? { ...a, now: () => Date.now() } : a)),
+            );
+        },
+      }),
+    ]),
+  ) as Record<MarketplaceCode, MarketplaceConnector>;
+}
+
+/** Real time, shifted: set(at) makes now() = at and lets it run on from there. */
+class ShiftedClock implements Clock {
+  private offset = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offset);
+  }
+  set(at: Date): void {
+    this.offset = at.getTime() - Date.now();
+  }
+}
+
+const CODES: MarketplaceCode[] = ["shopee", "lazada", "tiktok-shop", "tiki"];
+// Today's date in Vietnam: T is the coming midnight there (marketplace tokens are real-time, so the
+// clock is moved hours ahead, not years).
+const VALID_UNTIL = vnToday(new Date());
+const T = expiryInstant(VALID_UNTIL);
+const DAY_AFTER = vnToday(T);
+const plusDays = (day: string, n: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const clock = new ShiftedClock();
+let hub: TestHub;
+const sandboxes = {} as Record<MarketplaceCode, MarketplaceSandbox>;
+const queued: string[] = [];
+const queue: JobQueue = {
+  enqueueRun: async (id) => void queued.push(id),
+  enqueueOrderImport: async () => undefined,
+};
+let channels: Array<{ id: string; marketplace: MarketplaceCode; shopId: string }>;
+let listener: OutboxListener;
+const jobs: OcopClaimsJob[] = [];
+/** sku → product id; EXP expires at T, KEEP stays certified, UP is upgraded later. */
+const products: Record<string, { id: string; cert: string }> = {};
+
+async function addProduct(sku: string, name: string, star: number, validUntil: string): Promise<void> {
+  const ds = hub.db.dataSource;
+  const [pr] = await ds.query(`SELECT id FROM producer WHERE legal_name = 'HTX Chè Tân Cương'`);
+  const [p] = await ds.query(
+    `INSERT INTO product (producer_id, name, search_key, slug, category, product_set_no, description, images)
+     VALUES ($1, $2, $3, $4, 'FOOD', 11, 'Chè búp hái tay.', '[]') RETURNING id`,
+    [pr.id, name, name.toLowerCase(), sku.toLowerCase()],
+  );
+  const [v] = await ds.query(
+    `INSERT INTO variant (product_id, producer_id, sku, pack_spec, price_vnd) VALUES ($1, $2, $3, 'gói 200g', 120000) RETURNING id`,
+    [p.id, pr.id, sku],
+  );
+  await ds.query(`INSERT INTO stock_level (variant_id, on_hand, reserved) VALUES ($1, 30, 0)`, [v.id]);
+  const [c] = await ds.query(
+    `INSERT INTO ocop_certification (product_id, star, decision_number, decision_date, issuer_level, issuer_name, valid_until, validity_basis, verification)
+     VALUES ($1, $2, $3, '2025-03-10', 'PROVINCE', 'UBND tỉnh Thái Nguyên', $4, 'DECISION_DATE', 'A') RETURNING id`,
+    [p.id, star, `${sku}/QĐ-UBND`, validUntil],
+  );
+  products[sku] = { id: p.id, cert: c.id };
+}
+
+/** Titles of one SKU on each marketplace. */
+function titles(sku: string): Record<MarketplaceCode, string> {
+  return Object.fromEntries(
+    channels.map((c) => [
+      c.marketplace,
+      sandboxes[c.marketplace].skuView(c.shopId, sku)?.title ?? "(missing)",
+    ]),
+  ) as Record<MarketplaceCode, string>;
+}
+
+/** Marketplaces that take content edits through their API (all but Tiki). */
+const PUSHED: MarketplaceCode[] = ["shopee", "lazada", "tiktok-shop"];
+
+async function waitFor(cond: () => boolean | Promise<boolean>, ms: number): Promise<number> {
+  const start = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Date.now() - start;
+}
+
+beforeAll(async () => {
+  resetRateBudgets();
+  clearRemoteCatalogCache();
+  clock.set(new Date(T.getTime() - 10 * 60_000));
+  hub = await startTestHub({ clock });
+  hub.services.queue = queue;
+  hub.services.sync.connectors = realTimeConnectors();
+  for (const code of CODES) {
+    sandboxes[code] = SANDBOXES[code]();
+    await sandboxes[code].start(0);
+  }
+  const ds = hub.db.dataSource;
+  await ds.query(
+    `INSERT INTO producer (legal_name, name_key, type) VALUES ('HTX Chè Tân Cương', 'htx che tan cuong', 'COOPERATIVE')`,
+  );
+  await addProduct("EXP-1", "Chè búp Tân Cương", 4, VALID_UNTIL);
+  await addProduct("KEEP-1", "Chè móc câu", 4, plusDays(VALID_UNTIL, 71));
+  await addProduct("UP-1", "Chè đinh", 3, plusDays(VALID_UNTIL, 400));
+  const demo = await connectDemoChannels(hub.services.sync, sandboxes, queue, {
+    hubUrl: "http://127.0.0.1:1",
+  });
+  while (queued.length) await runPublish(hub.services.sync, queued.shift()!);
+  channels = await Promise.all(
+    demo.channels.map(async (c) => {
+      const [row] = await ds.query(`SELECT id, marketplace, shop_id FROM channel WHERE id = $1`, [
+        c.channelId,
+      ]);
+      return { id: row.id, marketplace: row.marketplace, shopId: row.shop_id };
+    }),
+  );
+  const d = new OutboxDispatcher(hub.services.sync);
+  listener = new OutboxListener(hub.services.sync, (c, k, t, o) => d.dispatch(c, k, t, o), {
+    connectionString: hub.db.url,
+    listen: true,
+    debounceMs: 5,
+    sweepMs: 0,
+    log: hub.services.sync.log,
+  });
+  await listener.start();
+  // Two workers' claim jobs polling at once.
+  for (let i = 0; i < 2; i++) {
+    const job = new OcopClaimsJob(hub.services.sync, { pollMs: 100 });
+    job.start();
+    jobs.push(job);
+  }
+}, 90_000);
+
+afterAll(async () => {
+  for (const j of jobs) await j.stop();
+  await listener?.stop();
+  for (const s of Object.values(sandboxes)) await s?.close();
+  await hub?.close();
+});
+
+test("published listings carry the claim on all four marketplaces; first claims are recorded once", async () => {
+  expect(channels).toHaveLength(4);
+  for (const sku of ["EXP-1", "KEEP-1"])
+    for (const t of Object.values(titles(sku))) expect(t).toMatch(/OCOP 4 sao$/);
+  await waitFor(async () => {
+    const [{ n }] = await hub.db.dataSource.query(`SELECT count(*)::int AS n FROM ocop_claim_change`);
+    return n === 3;
+  }, 10_000);
+  const rows = await hub.db.dataSource.query(
+    `SELECT reason, source, new_star FROM ocop_claim_change ORDER BY new_star`,
+  );
+  expect(rows).toEqual([
+    { reason: "RECOGNISED", source: "WRITE", new_star: 3 },
+    { reason: "RECOGNISED", source: "WRITE", new_star: 4 },
+    { reason: "RECOGNISED", source: "WRITE", new_star: 4 },
+  ]);
+});
+
+test("expiry warnings from 90 days before the last valid day, on certification and product", async () => {
+  const r = await hub.gql(
+    `query($id: ID!, $keep: ID!) {
+       exp: product(id: $id) { ocopExpiryWarning { validUntil daysLeft level } certifications { expiryWarning { daysLeft level } } }
+       keep: product(id: $keep) { ocopExpiryWarning { daysLeft level } }
+     }`,
+    { id: toGlobalId("Product", products["EXP-1"].id), keep: toGlobalId("Product", products["KEEP-1"].id) },
+  );
+  expect(r.errors).toBeUndefined();
+  // The clock is 10 minutes before midnight of the last valid day.
+  expect(r.data.exp.ocopExpiryWarning).toEqual({ validUntil: VALID_UNTIL, daysLeft: 0, level: "URGENT" });
+  expect(r.data.exp.certifications[0].expiryWarning).toEqual({ daysLeft: 0, level: "URGENT" });
+  expect(r.data.keep.ocopExpiryWarning).toEqual({ daysLeft: 71, level: "NOTICE" });
+});
+
+test("at T the claim disappears from every marketplace that takes content edits, within 60 s, with no write", async () => {
+  const ds = hub.db.dataSource;
+  const [{ before }] = await ds.query(`SELECT count(*)::int AS before FROM ocop_claim_change`);
+  clock.set(new Date(T.getTime() - 2_000));
+  // Before T nothing changes.
+  await new Promise((r) => setTimeout(r, 1_000));
+  const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM ocop_claim_change`);
+  expect(n).toBe(before);
+  for (const code of PUSHED) expect(titles("EXP-1")[code]).toMatch(/OCOP 4 sao$/);
+  const tAt = Date.now() + (T.getTime() - clock.now().getTime());
+  await waitFor(() => PUSHED.every((code) => !/OCOP/.test(titles("EXP-1")[code])), 60_000);
+  const sinceT = Date.now() - tAt;
+  console.log(`certificate expiry → no claim on ${PUSHED.join(", ")}: ${sinceT} ms after T`);
+  expect(sinceT).toBeGreaterThanOrEqual(0);
+  expect(sinceT).toBeLessThan(60_000);
+  for (const code of PUSHED) expect(titles("EXP-1")[code]).toBe("Chè búp Tân Cương gói 200g");
+  // Tiki: content edits are reviewed by Tiki and not sent; the hub says so on the listing.
+  expect(titles("EXP-1").tiki).toMatch(/OCOP 4 sao$/);
+  await waitFor(async () => {
+    const [l] = await ds.query(
+      `SELECT l.last_error->>'code' AS code FROM listing l JOIN channel c ON c.id = l.channel_id
+        WHERE c.marketplace = 'tiki' AND l.product_id = $1`,
+      [products["EXP-1"].id],
+    );
+    return l.code === "CONTENT_REVIEW_REQUIRED";
+  }, 10_000);
+  // The other products keep their claims.
+  for (const t of Object.values(titles("KEEP-1"))) expect(t).toMatch(/OCOP 4 sao$/);
+  // Recorded once, although two jobs polled.
+  const changes = await ds.query(
+    `SELECT product_id, reason, source, old_star, new_star, effective_day::text AS day, listings_touched
+       FROM ocop_claim_change WHERE reason = 'EXPIRED'`,
+  );
+  expect(changes).toEqual([
+    {
+      product_id: products["EXP-1"].id,
+      reason: "EXPIRED",
+      source: "SCHEDULE",
+      old_star: 4,
+      new_star: null,
+      day: DAY_AFTER,
+      listings_touched: 4,
+    },
+  ]);
+  // A further run (another worker, a retry) finds nothing to do.
+  const again = await new OcopClaimsService(ds, clock).refresh({ wait: true });
+  expect(again.changes).toEqual([]);
+}, 90_000);
+
+test("a revocation goes the same way and is recorded before the mutation answers", async () => {
+  const r = await hub.gql(
+    `mutation($i: RevokeCertificationInput!) { revokeCertification(input: $i) {
+       certification { id status revokedAt revocationReason } userErrors { field code message } } }`,
+    {
+      i: {
+        certificationId: toGlobalId("OcopCertification", products["KEEP-1"].cert),
+        reason: "QĐ thu hồi 12/QĐ-UBND",
+      },
+    },
+  );
+  expect(r.data.revokeCertification.userErrors).toEqual([]);
+  expect(r.data.revokeCertification.certification.status).toBe("REVOKED");
+  const [change] = await hub.db.dataSource.query(
+    `SELECT reason, source, old_star, new_star FROM ocop_claim_change WHERE product_id = $1 ORDER BY id DESC LIMIT 1`,
+    [products["KEEP-1"].id],
+  );
+  expect(change).toEqual({ reason: "REVOKED", source: "WRITE", old_star: 4, new_star: null });
+  await waitFor(() => PUSHED.every((code) => !/OCOP/.test(titles("KEEP-1")[code])), 30_000);
+  // 20 characters without the claim: TikTok Shop refuses titles under 25, so it is completed with the
+  // producer's name (otherwise the marketplace would refuse the edit and keep the stale claim).
+  expect(titles("KEEP-1")["tiktok-shop"]).toBe("Chè móc câu gói 200g – HTX Chè Tân Cương");
+  expect(titles("KEEP-1").shopee).toBe("Chè móc câu gói 200g");
+  // Twice is refused, in both languages.
+  const again = await hub.gql(
+    `mutation($i: RevokeCertificationInput!) { revokeCertification(input: $i) { certification { id } userErrors { field code message } } }`,
+    { i: { certificationId: toGlobalId("OcopCertification", products["KEEP-1"].cert), reason: "lần hai" } },
+    { lang: "en" },
+  );
+  expect(again.data.revokeCertification.userErrors).toEqual([
+    {
+      field: "certificationId",
+      code: "CERTIFICATION_STATE",
+      message: "This OCOP certification is already revoked (REVOKED); it cannot be revoked again.",
+    },
+  ]);
+});
+
+test("an upgraded star (a new decision) is pushed and recorded as UPGRADED", async () => {
+  const r = await hub.gql(
+    `mutation($p: ID!, $d: String!) { recordCertification(input: { productId: $p, star: 4, decisionNumber: "77/QĐ-UBND",
+       decisionDate: $d, issuerLevel: PROVINCE, issuerName: "UBND tỉnh Thái Nguyên" }) { userErrors { code } } }`,
+    { p: toGlobalId("Product", products["UP-1"].id), d: DAY_AFTER },
+  );
+  expect(r.data.recordCertification.userErrors).toEqual([]);
+  await waitFor(() => PUSHED.every((code) => /OCOP 4 sao$/.test(titles("UP-1")[code])), 30_000);
+  await waitFor(async () => {
+    const rows = await hub.db.dataSource.query(
+      `SELECT reason FROM ocop_claim_change WHERE product_id = $1 AND reason = 'UPGRADED'`,
+      [products["UP-1"].id],
+    );
+    return rows.length === 1;
+  }, 10_000);
+  const q = await hub.gql(
+    `query($p: ID!) { ocopClaimChanges(first: 10, filter: { productId: $p }) { totalCount nodes { reason source oldStar newStar newDecisionNumber effectiveDay } } }`,
+    { p: toGlobalId("Product", products["UP-1"].id) },
+  );
+  expect(q.data.ocopClaimChanges.totalCount).toBe(2);
+  expect(q.data.ocopClaimChanges.nodes[0]).toEqual({
+    reason: "UPGRADED",
+    source: "WRITE",
+    oldStar: 3,
+    newStar: 4,
+    newDecisionNumber: "77/QĐ-UBND",
+    effectiveDay: DAY_AFTER,
+  });
+});
+
+test("channel claim template: custom suffix, certificate picture, validation in vi and en", async () => {
+  const shopee = channels.find((c) => c.marketplace === "shopee")!;
+  const bad = await hub.gql(
+    `mutation($id: ID!) { updateChannelSettings(id: $id, settings: { ocopClaim: { titleSuffix: "| OCOP {sao}" } }) {
+       channel { id } userErrors { field code message } } }`,
+    { id: toGlobalId("Channel", shopee.id) },
+  );
+  expect(bad.data.updateChannelSettings.userErrors).toEqual([
+    {
+      field: "settings.ocopClaim.titleSuffix",
+      code: "OCOP_TEMPLATE_PLACEHOLDER",
+      message: 'Mẫu hậu tố OCOP có chỗ thay thế không hợp lệ "{sao}"; chỉ dùng: {star}, {stars}.',
+    },
+  ]);
+  const imagesBefore = sandboxes.shopee.skuView(shopee.shopId, "UP-1")!.images.length;
+  const img = await hub.gql(
+    `mutation($i: SetCertificationImageInput!) { setCertificationImage(input: $i) { certification { imageUrl } userErrors { code } } }`,
+    {
+      i: {
+        certificationId: toGlobalId(
+          "OcopCertification",
+          (
+            await hub.db.dataSource.query(
+              `SELECT id FROM ocop_certification WHERE product_id = $1 AND decision_number = '77/QĐ-UBND'`,
+              [products["UP-1"].id],
+            )
+          )[0].id,
+        ),
+        imageUrl: "http://127.0.0.1:1/static/ocop-placeholder.png?certificate=77",
+      },
+    },
+  );
+  expect(img.data.setCertificationImage.userErrors).toEqual([]);
+  const ok = await hub.gql(
+    `mutation($id: ID!) { updateChannelSettings(id: $id, settings: { ocopClaim: { titleSuffix: "| {stars} OCOP",
+       descriptionBlock: { validUntil: true } } }) {
+       channel { settings { ocopClaim { titleSuffix setAttribute addCertificateImage descriptionBlock { enabled validUntil } } } }
+       userErrors { code } } }`,
+    { id: toGlobalId("Channel", shopee.id) },
+  );
+  expect(ok.data.updateChannelSettings.userErrors).toEqual([]);
+  expect(ok.data.updateChannelSettings.channel.settings.ocopClaim).toEqual({
+    titleSuffix: "| {stars} OCOP",
+    setAttribute: true,
+    addCertificateImage: true,
+    descriptionBlock: { enabled: true, validUntil: true },
+  });
+  await waitFor(() => titles("UP-1").shopee === "Chè đinh gói 200g | ★★★★ OCOP", 30_000);
+  const view = sandboxes.shopee.skuView(shopee.shopId, "UP-1")!;
+  expect(view.images.length).toBe(imagesBefore + 1);
+  const [y, m, d] = addMonths(DAY_AFTER, 36).split("-");
+  expect(view.description).toContain(
+    `Sản phẩm OCOP 4 sao theo Quyết định số 77/QĐ-UBND của UBND tỉnh Thái Nguyên. Hiệu lực đến ${d}/${m}/${y}.`,
+  );
+  // The other channels keep the default template.
+  await waitFor(() => titles("UP-1").lazada === "Chè đinh gói 200g – OCOP 4 sao", 30_000);
+});
