@@ -68,6 +68,12 @@ const MESSAGES = {
     vi: (p) => `Thử lại các mục lỗi: npm run hub -- sync retry ${p.id} --wait [--items <id,…>]`,
     en: (p) => `Retry the failed items: npm run hub -- sync retry ${p.id} --wait [--items <id,…>]`,
   },
+  interrupted: {
+    vi: (p) =>
+      `Đã thôi chờ; lượt ${p.id} vẫn chạy trong hub. Theo dõi: npm run hub -- sync status ${p.id} --wait`,
+    en: (p) =>
+      `Stopped waiting; run ${p.id} goes on in the hub. Follow it: npm run hub -- sync status ${p.id} --wait`,
+  },
   runNotFound: {
     vi: (p) => `Không tìm thấy lượt đồng bộ ${p.id}.`,
     en: (p) => `Sync run ${p.id} was not found.`,
@@ -84,7 +90,7 @@ const MESSAGES = {
     vi: (p) =>
       `Lượt ${p.id} (${p.kind}${p.dry}): ${p.outcome} — ${p.total} mục, ${p.calls} lần gọi sàn, ${p.duration}`,
     en: (p) =>
-      `Run ${p.id} (${p.kind}${p.dry}): ${p.outcome} — ${p.total} items, ${p.calls} marketplace calls, ${p.duration}`,
+      `Run ${p.id} (${p.kind}${p.dry}): ${p.outcome} — ${p.total} item${p.total === 1 ? "" : "s"}, ${p.calls} marketplace call${p.calls === 1 ? "" : "s"}, ${p.duration}`,
   },
   byStatus: { vi: () => `Theo trạng thái:`, en: () => `By status:` },
   runError: {

@@ -2,7 +2,7 @@
  * Runs the CLI (src/cli/main.ts, compiled on the fly by @swc/core through a require hook) as a
  * child process, as an operator would: real argv, environment, stdout/stderr (no TTY) and exit code.
  */
-import { spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -38,8 +38,15 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `npm run hub -- <args>` without the npm wrapper; env adds to (not replaces) a clean base. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+export interface StartedCli {
+  child: ChildProcess;
+  /** Output so far. */
+  output(): { stdout: string; stderr: string };
+  done: Promise<CliRun>;
+}
+
+/** Starts `npm run hub -- <args>` without the npm wrapper; env adds to (not replaces) a clean base. */
+export function startCli(args: string[], env: Record<string, string | undefined> = {}): StartedCli {
   const base: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -47,17 +54,22 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
     // Not the repository's .data: a key file left there by `npm start` would stand in for HUB_API_KEY.
     HUB_DATA_DIR: path.join(os.tmpdir(), "ocop-cli-no-data"),
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", hook(), MAIN, ...args], {
-      cwd: ROOT,
-      env: { ...base, ...env } as NodeJS.ProcessEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const child = spawn(process.execPath, ["-r", hook(), MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...base, ...env } as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const done = new Promise<CliRun>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
+  return { child, output: () => ({ stdout, stderr }), done };
+}
+
+export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return startCli(args, env).done;
 }

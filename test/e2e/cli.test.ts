@@ -15,13 +15,16 @@ import { RunningWorker, startWorker } from "../../src/sync/worker";
 import { toGlobalId } from "../../src/common/graphql/global-id";
 import { startTestHub, TestHub } from "../support/test-hub";
 import { connectSandbox, insertCatalogue } from "../support/order-fixture";
-import { runCli } from "./cli-harness";
+import { runCli, startCli } from "./cli-harness";
+import { createRun } from "../../src/sync/sync-run.service";
+import { SyncKind, SyncTrigger } from "../../src/sync/entities/sync-run.entity";
 
 let hub: TestHub;
 let sandbox: MarketplaceSandbox;
 let worker: RunningWorker;
 let channelName: string;
 let channelGid: string;
+let channelUuid: string;
 let shopId: string;
 let env: Record<string, string>;
 let failedRunId: string;
@@ -48,6 +51,7 @@ beforeAll(async () => {
   const cat = await insertCatalogue(ds, { [GOOD]: 30, [GONE]: 10 });
   const c = await connectSandbox(ds, hub.services.sync.box, cat.producerId, sandbox);
   shopId = c.shopId;
+  channelUuid = c.channelId;
   channelGid = toGlobalId("Channel", c.channelId);
   channelName = `Tiki HTX ${tag}`;
   await ds.query(`UPDATE channel SET name = $2 WHERE id = $1`, [c.channelId, channelName]);
@@ -215,7 +219,7 @@ describe("sync trigger", () => {
     expect(r.stdout).toMatch(
       new RegExp(`^Queued retry run \\S+ for the failed items of run ${failedRunId}\\.$`, "m"),
     );
-    expect(r.stdout).toMatch(/: FAILED — 1 items/);
+    expect(r.stdout).toMatch(/: FAILED — 1 item, 1 marketplace call, /);
     expect(r.stdout).toContain(`✗ ${GONE} (stock) SKU_NOT_FOUND_REMOTE`);
     // A run without failures has nothing to retry.
     const nothing = await runCli(["sync", "retry", dryRunId, "--lang", "en"], env);
@@ -261,6 +265,25 @@ describe("sync trigger", () => {
     expect(s.stdout).toContain("By status: APPLIED 1");
     expect(sandbox.skuView(shopId, GOOD)!.stock).toBe(21);
   });
+});
+
+test("Ctrl-C stops the waiting, not the run, and says how to follow it again", async () => {
+  // A run left QUEUED (nobody enqueued it), so the CLI waits until interrupted.
+  const run = await createRun(hub.db.dataSource, {
+    channelId: channelUuid,
+    kind: SyncKind.PRICE,
+    trigger: SyncTrigger.MANUAL,
+  });
+  const cli = startCli(["sync", "status", run.id, "--wait", "--interval", "100", "--lang", "en"], env);
+  for (let i = 0; i < 100 && !cli.output().stdout.includes("(QUEUED)"); i++)
+    await new Promise((r) => setTimeout(r, 50));
+  expect(cli.output().stdout).toContain("PRICE [");
+  cli.child.kill("SIGINT");
+  const r = await cli.done;
+  expect(r.code).toBe(130);
+  expect(r.stderr).toContain(`Stopped waiting; run ${run.id} goes on in the hub.`);
+  const [row] = await hub.db.dataSource.query(`SELECT status FROM sync_run WHERE id = $1`, [run.id]);
+  expect(row.status).toBe("QUEUED");
 });
 
 describe("channels health", () => {

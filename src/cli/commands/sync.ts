@@ -121,31 +121,46 @@ async function readRun(ctx: CliContext, id: string): Promise<RunState | null> {
 
 const isDone = (run: RunState) => run.status === "FINISHED" || run.status === "CANCELLED";
 
-/** Polls until the run is done, drawing items recorded so far (the total is known at the end). */
+/** Waits for the run (Ctrl-C stops the waiting, not the run), then sums it up. */
 async function follow(ctx: CliContext, first: RunState, o: WaitOptions): Promise<number> {
-  let run = first;
-  const started = ctx.now();
-  const bar = new ProgressBar(ctx.out, run.kind, t("itemsDone"));
-  if (!isDone(run)) {
-    for (;;) {
-      bar.update(run.recorded.totalCount, null, `(${run.status})`);
-      if (ctx.now() - started > o.timeoutMs) {
-        bar.stop();
-        throw new CliFailure(
-          t("waitTimeout", { seconds: Math.round(o.timeoutMs / 1000), id: run.id, status: run.status }),
-          EXIT_USER,
-        );
-      }
-      await new Promise((r) => setTimeout(r, o.intervalMs));
-      const next = await readRun(ctx, run.id);
-      if (!next) throw new CliFailure(t("runNotFound", { id: run.id }), EXIT_USER);
-      run = next;
-      if (isDone(run)) break;
-    }
-    bar.update(run.total, run.total, `(${run.status})`);
+  const bar = new ProgressBar(ctx.out, first.kind, t("itemsDone"));
+  const onInterrupt = () => {
     bar.stop();
+    ctx.err.write(`\n${t("interrupted", { id: first.id })}\n`);
+    process.exit(130);
+  };
+  process.once("SIGINT", onInterrupt);
+  let run = first;
+  try {
+    if (!isDone(run)) run = await poll(ctx, run, bar, o);
+  } finally {
+    process.off("SIGINT", onInterrupt);
   }
   return summarise(ctx, run, o.maxItems);
+}
+
+/** Polls until the run is done, drawing items recorded so far (the total is known at the end). */
+async function poll(ctx: CliContext, first: RunState, bar: ProgressBar, o: WaitOptions): Promise<RunState> {
+  let run = first;
+  const started = ctx.now();
+  for (;;) {
+    bar.update(run.recorded.totalCount, null, `(${run.status})`);
+    if (ctx.now() - started > o.timeoutMs) {
+      bar.stop();
+      throw new CliFailure(
+        t("waitTimeout", { seconds: Math.round(o.timeoutMs / 1000), id: run.id, status: run.status }),
+        EXIT_USER,
+      );
+    }
+    await new Promise((r) => setTimeout(r, o.intervalMs));
+    const next = await readRun(ctx, run.id);
+    if (!next) throw new CliFailure(t("runNotFound", { id: run.id }), EXIT_USER);
+    run = next;
+    if (isDone(run)) break;
+  }
+  bar.update(run.total, run.total, `(${run.status})`);
+  bar.stop();
+  return run;
 }
 
 async function summarise(ctx: CliContext, run: RunState, maxItems: number): Promise<number> {
