@@ -15,6 +15,7 @@ import { ApiKeyRole } from "../../src/auth/api-key.entity";
 import { toGlobalId } from "../../src/common/graphql/global-id";
 import { saveCredentials } from "../../src/channels/credential-store";
 import { idsIn } from "../../src/audit/audit.service";
+import { OcopClaimsService } from "../../src/ocop-claims/claims.service";
 
 interface Fixture {
   A: string;
@@ -32,6 +33,7 @@ interface Fixture {
   alertB: string;
   subscriptionB: string;
   deliveryB: string;
+  certB: string;
 }
 
 type Probe = (f: Fixture) => { query: string; variables?: Record<string, unknown> };
@@ -290,6 +292,22 @@ const PROBES: Record<string, Probe> = {
     query: `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { delivery { id payloadJson } userErrors { code } } }`,
     variables: { id: f.deliveryB },
   }),
+  ocopClaimChanges: () => ({
+    query: `{ ocopClaimChanges(first: 100) { totalCount nodes { id productId producerId oldDecisionNumber newDecisionNumber } } }`,
+  }),
+  programmeReport: (f) => ({
+    query: `query($p: ID!) { programmeReport(filter: { from: "2026-01-01", to: "2026-12-31", producerId: $p }) {
+      totals { orders revenueVnd } byProvince { key label } producersWithoutChannel { producerId legalName } csv } }`,
+    variables: { p: f.B },
+  }),
+  revokeCertification: (f) => ({
+    query: `mutation($c: ID!) { revokeCertification(input: { certificationId: $c, reason: "thu hồi" }) { certification { id decisionNumber } userErrors { code } } }`,
+    variables: { c: f.certB },
+  }),
+  setCertificationImage: (f) => ({
+    query: `mutation($c: ID!) { setCertificationImage(input: { certificationId: $c, imageUrl: "https://example.org/x.jpg" }) { certification { id imageUrl } userErrors { code } } }`,
+    variables: { c: f.certB },
+  }),
 };
 
 /** Everything of producer B (or of every producer in `producers`), plus platform-wide tables. */
@@ -428,6 +446,13 @@ describe("tenant isolation matrix", () => {
       `INSERT INTO webhook_delivery (subscription_id, event_id, status, attempts) VALUES ($1, $2, 'FAILED', 3) RETURNING id`,
       [subB.id, evB.id],
     );
+    // A certificate of B and the claim change its recording gives (for the OCOP claim probes).
+    const [certB] = await ds.query(
+      `INSERT INTO ocop_certification (product_id, star, decision_number, decision_date, issuer_level, issuer_name, valid_until, validity_basis, verification)
+       SELECT product_id, 4, 'MARKER-B-QĐ', '2025-01-02', 'PROVINCE', 'UBND tỉnh', '2028-01-02', 'DECISION_DATE', 'A'
+         FROM variant WHERE sku = 'MBSKU-1' RETURNING id`,
+    );
+    await new OcopClaimsService(ds, hub.services.clock).refresh({ wait: true });
     const keyB = await hub.services.apiKeys.issue({
       name: "MARKER-B key",
       role: ApiKeyRole.PRODUCER,
@@ -460,6 +485,7 @@ describe("tenant isolation matrix", () => {
       alertB: alertB.id,
       subscriptionB: subB.id,
       deliveryB: delB.id,
+      certB: toGlobalId("OcopCertification", certB.id),
     };
     markers = [
       "MARKER-B",
@@ -484,6 +510,8 @@ describe("tenant isolation matrix", () => {
       order.id,
       keyB.apiKey.id,
       campaign.id,
+      f.certB,
+      certB.id,
     ];
 
     const login = async (email: string, role: string, target: Record<string, string>) => {
