@@ -207,6 +207,21 @@ describe.each(["shopee", "lazada"] as const)("%s reviews", (code) => {
     expect(rest.items.map((r) => r.externalReviewId)).toEqual(again.items.map((r) => r.externalReviewId));
   });
 
+  it("rides out a burst of rate-limit answers and still reads every review once", async () => {
+    const before = sandbox.counters().rateLimited;
+    sandbox.setFaults({ burst429: 2 });
+    try {
+      const q: ReviewQuery = { since: now - 30 * DAY, until: now + 60_000, externalItemIds: [itemA, itemB] };
+      const { reviews } = await pullAll(c, conn.ctx, q);
+      const ids = reviews.map((r) => r.externalReviewId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(new Set(ids)).toEqual(new Set(inWindow.keys()));
+      expect(sandbox.counters().rateLimited - before).toBe(2);
+    } finally {
+      sandbox.setFaults({ burst429: 0 });
+    }
+  });
+
   it("refuses a call signed with a wrong secret", async () => {
     const before = sandbox.counters().badSignature;
     const real = conn.ctx.credentials;
