@@ -6,13 +6,21 @@ import { t } from "./i18n";
 
 export interface CliContext {
   client: HubClient;
+  /** Progress and human-readable text: stdout, or stderr when --json keeps stdout for JSON. */
   out: ProgressStream;
+  /** The process's stdout, for --json output. */
+  stdout: { write(text: string): unknown };
+  json: boolean;
   err: { write(text: string): unknown };
   now(): number;
 }
 
 export function println(ctx: CliContext, text = ""): void {
   ctx.out.write(`${text}\n`);
+}
+
+export function printJson(ctx: CliContext, value: unknown): void {
+  ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Ends the command with the hub's userErrors (already in the caller's language), exit code 1. */

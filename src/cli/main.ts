@@ -26,6 +26,7 @@ const GLOBAL: Options = {
 
 const WAIT: Options = {
   wait: { type: "boolean" },
+  json: { type: "boolean" },
   interval: { type: "string" },
   timeout: { type: "string" },
   "max-items": { type: "string" },
@@ -57,11 +58,13 @@ const WAIT_HELP: Record<CliLang, string> = {
   vi: `  --wait             chờ lượt chạy xong, hiện tiến độ và tổng kết
   --interval <ms>    chu kỳ hỏi trạng thái (mặc định 500)
   --timeout <giây>   thôi chờ sau chừng này giây (mặc định 600)
-  --max-items <n>    số mục lỗi liệt kê đầy đủ (mặc định 50)`,
+  --max-items <n>    số mục lỗi liệt kê đầy đủ (mặc định 50)
+  --json             tổng kết dạng JSON trên stdout (tiến độ sang stderr)`,
   en: `  --wait             wait for the run to finish, with progress and a summary
   --interval <ms>    polling interval (default 500)
   --timeout <s>      stop waiting after this many seconds (default 600)
-  --max-items <n>    failed items listed in full (default 50)`,
+  --max-items <n>    failed items listed in full (default 50)
+  --json             the summary as JSON on stdout (progress goes to stderr)`,
 };
 
 function int(values: Values, name: string, fallback: number, min: number): number {
@@ -163,6 +166,7 @@ ${WAIT_HELP.en}`,
   "products import": {
     options: {
       "dry-run": { type: "boolean" },
+      json: { type: "boolean" },
       "chunk-rows": { type: "string" },
       "max-items": { type: "string" },
     },
@@ -174,7 +178,8 @@ importProducts, từng phần (thanh tiến độ theo dòng). Dòng hợp lệ 
 dòng trong tệp, cột và lý do; nhập lại cùng tệp không đổi gì. Mã thoát 1 khi có dòng lỗi.
   --dry-run          kiểm tra và đếm như khi nhập thật, rồi hoàn tác: không ghi gì
   --chunk-rows <n>   số dòng mỗi lần gửi (mặc định 500)
-  --max-items <n>    số dòng lỗi liệt kê đầy đủ (mặc định 50)`,
+  --max-items <n>    số dòng lỗi liệt kê đầy đủ (mặc định 50)
+  --json             tổng kết dạng JSON trên stdout (tiến độ sang stderr)`,
       en: `npm run hub -- products import <file.csv> [--dry-run]
 Imports products from a CSV (the columns of ocop-products.csv: id, name, producer, star, category, …)
 through importProducts, in chunks (a progress bar counts rows). Valid rows are written; failed rows are
@@ -182,7 +187,8 @@ listed with their file row, column and reason; re-importing the same file change
 when a row failed.
   --dry-run          check and count as a real import would, then roll back: nothing is written
   --chunk-rows <n>   rows per request (default 500)
-  --max-items <n>    failed rows listed in full (default 50)`,
+  --max-items <n>    failed rows listed in full (default 50)
+  --json             the summary as JSON on stdout (progress goes to stderr)`,
     },
     async run(ctx, v, pos) {
       return productsImport(ctx, {
@@ -205,8 +211,8 @@ số mục lỗi trong 24 giờ qua. --json in ra JSON.`,
 Table of channels: marketplace, status, token expiry countdown, last success per sync kind, failed items
 in the last 24 hours. --json prints JSON.`,
     },
-    async run(ctx, v) {
-      return channelsHealth(ctx, { json: v.json === true });
+    async run(ctx) {
+      return channelsHealth(ctx);
     },
   },
 };
@@ -304,7 +310,15 @@ export async function runCli(argv: string[], io: RunIo): Promise<number> {
       lang: lang(),
       onThrottle: (seconds) => io.err.write(`${t("throttled", { seconds })}\n`),
     });
-    const ctx: CliContext = { client, out: io.out, err: io.err, now: io.now ?? Date.now };
+    const json = values.json === true;
+    const ctx: CliContext = {
+      client,
+      out: json ? io.err : io.out,
+      stdout: io.out,
+      json,
+      err: io.err,
+      now: io.now ?? Date.now,
+    };
     return await command.run(ctx, values, parsed.positionals);
   } catch (e) {
     if (e instanceof CliFailure) {

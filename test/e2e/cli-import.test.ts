@@ -61,6 +61,18 @@ test("--dry-run checks and counts every row, reports the bad one, and writes not
   expect(r.stdout).toContain("Rows with errors (1):");
   expect(r.stdout).toContain(`✗ row 4 (id ${tag}-C) star: "star" must be between 3 and 5. [OUT_OF_RANGE]`);
   expect(await countProducts(tag)).toBe(0);
+
+  const json = await runCli(["products", "import", file, "--dry-run", "--json"], env);
+  expect(json.code).toBe(1);
+  expect(json.stderr).toMatch(/^small\.csv \[█+\] 100% 4\/4 rows$/m);
+  expect(JSON.parse(json.stdout)).toMatchObject({
+    dryRun: true,
+    rows: 4,
+    created: 3,
+    failed: 1,
+    failedRows: [{ row: 4, refCode: `${tag}-C`, errors: [{ field: "star", code: "OUT_OF_RANGE" }] }],
+  });
+  expect(await countProducts(tag)).toBe(0);
 });
 
 test("a real import writes the valid rows, the bad row is reported, and re-importing changes nothing", async () => {

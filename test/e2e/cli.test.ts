@@ -170,6 +170,21 @@ describe("sync trigger", () => {
     expect(r.stdout).toContain(`• ${GONE} (stock) {"stock":7}`);
     expect(sandbox.skuView(shopId, GOOD)!.stock).toBe(30);
     dryRunId = /^Run (\S+) \(STOCK, dry run\)/m.exec(r.stdout)![1];
+
+    const json = await runCli(
+      ["sync", "trigger", "--channel", channelGid, "--kind", "STOCK", "--dry-run", "--json"],
+      env,
+    );
+    expect(json.code).toBe(0);
+    const out = JSON.parse(json.stdout);
+    expect(out.run).toMatchObject({ kind: "STOCK", dryRun: true, outcome: "SUCCEEDED", total: 2 });
+    expect(out.byStatus).toEqual({ PLANNED: 2 });
+    expect(
+      out.plannedItems.map((i: { sku: string; valueJson: string }) => [i.sku, i.valueJson]).sort(),
+    ).toEqual([
+      [GONE, '{"stock":7}'],
+      [GOOD, '{"stock":24}'],
+    ]);
   });
 
   test("--wait follows the run with a progress bar, then lists the failed item with code and fix (exit 1)", async () => {

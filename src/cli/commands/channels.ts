@@ -4,7 +4,7 @@
  * (summed over runs that ended FAILED or PARTIALLY_FAILED, the only ones with failed items).
  */
 import { EXIT_OK } from "../client";
-import { CliContext, Page, println, readAll } from "../context";
+import { CliContext, Page, printJson, println, readAll } from "../context";
 import { listChannels } from "../channels";
 import { countdown, since, table } from "../format";
 import { lang, t } from "../i18n";
@@ -31,7 +31,7 @@ interface RunRow {
   queuedAt: string;
 }
 
-export async function channelsHealth(ctx: CliContext, o: { json: boolean }): Promise<number> {
+export async function channelsHealth(ctx: CliContext): Promise<number> {
   const now = ctx.now();
   const channels = (await listChannels(
     ctx,
@@ -46,27 +46,23 @@ export async function channelsHealth(ctx: CliContext, o: { json: boolean }): Pro
     return { ...c, lastSuccessByKind: last, failedItems24h: failed24h.get(c.id) ?? 0 };
   });
 
-  if (o.json) {
-    println(
+  if (ctx.json) {
+    printJson(
       ctx,
-      JSON.stringify(
-        rows.map((r) => ({
-          id: r.id,
-          name: r.name,
-          marketplace: r.marketplace,
-          status: r.status,
-          accessExpiresAt: r.accessExpiresAt,
-          accessExpiresInSeconds: secondsUntil(r.accessExpiresAt, now),
-          refreshExpiresAt: r.refreshExpiresAt,
-          refreshExpiresInSeconds: secondsUntil(r.refreshExpiresAt, now),
-          lastAuthError: r.lastAuthError,
-          lastSuccess: r.lastSuccessByKind,
-          listings: Object.fromEntries(r.listingCounts.map((l) => [l.state, l.count])),
-          failedItems24h: r.failedItems24h,
-        })),
-        null,
-        2,
-      ),
+      rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        marketplace: r.marketplace,
+        status: r.status,
+        accessExpiresAt: r.accessExpiresAt,
+        accessExpiresInSeconds: secondsUntil(r.accessExpiresAt, now),
+        refreshExpiresAt: r.refreshExpiresAt,
+        refreshExpiresInSeconds: secondsUntil(r.refreshExpiresAt, now),
+        lastAuthError: r.lastAuthError,
+        lastSuccess: r.lastSuccessByKind,
+        listings: Object.fromEntries(r.listingCounts.map((l) => [l.state, l.count])),
+        failedItems24h: r.failedItems24h,
+      })),
     );
     return EXIT_OK;
   }

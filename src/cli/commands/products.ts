@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CliFailure, EXIT_OK, EXIT_USAGE, EXIT_USER, UserErrorOut } from "../client";
-import { CliContext, failWithUserErrors, println } from "../context";
+import { CliContext, failWithUserErrors, printJson, println } from "../context";
 import { splitCsv } from "../csv-chunks";
 import { formatDuration } from "../format";
 import { t } from "../i18n";
@@ -75,6 +75,18 @@ export async function productsImport(ctx: CliContext, o: ImportOptions): Promise
     bar.update(done, split.rows);
   }
   bar.stop();
+  const exit = totals.failed > 0 ? EXIT_USER : EXIT_OK;
+  if (ctx.json) {
+    printJson(ctx, {
+      file: o.file,
+      dryRun: o.dryRun,
+      rows: totals.created + totals.updated + totals.unchanged + totals.failed,
+      ...totals,
+      durationMs: ctx.now() - started,
+      failedRows: failedRows.map((r) => ({ row: r.row, refCode: r.refCode, errors: r.errors })),
+    });
+    return exit;
+  }
 
   println(ctx);
   println(
@@ -100,7 +112,7 @@ export async function productsImport(ctx: CliContext, o: ImportOptions): Promise
     if (failedRows.length > o.maxItems)
       println(ctx, `  ${t("andMore", { count: failedRows.length - o.maxItems })}`);
   }
-  return totals.failed > 0 ? EXIT_USER : EXIT_OK;
+  return exit;
 }
 
 async function send(ctx: CliContext, csv: string, dryRun: boolean): Promise<ImportPayload> {

@@ -4,7 +4,7 @@
  * failed items with our error code, the explanation and how to fix it.
  */
 import { CliFailure, EXIT_OK, EXIT_USER, UserErrorOut } from "../client";
-import { CliContext, Page, failWithUserErrors, println, readAll } from "../context";
+import { CliContext, Page, failWithUserErrors, printJson, println, readAll } from "../context";
 import { resolveChannel } from "../channels";
 import { formatDuration } from "../format";
 import { lang, t } from "../i18n";
@@ -73,7 +73,7 @@ export async function syncTrigger(
     );
     if (!o.wait) {
       println(ctx, t("runFollow", { id: run.id }));
-      return EXIT_OK;
+      return pending(ctx, run);
     }
   }
   return follow(ctx, run, o);
@@ -96,7 +96,7 @@ export async function syncRetry(
   println(ctx, t("retryQueued", { id: run.id, of: o.runId }));
   if (!o.wait && !isDone(run)) {
     println(ctx, t("runFollow", { id: run.id }));
-    return EXIT_OK;
+    return pending(ctx, run);
   }
   return follow(ctx, run, o);
 }
@@ -106,7 +106,7 @@ export async function syncStatus(ctx: CliContext, o: { runId: string } & WaitOpt
   if (!run) throw new CliFailure(t("runNotFound", { id: o.runId }), EXIT_USER);
   if (!o.wait && run.status !== "FINISHED" && run.status !== "CANCELLED") {
     println(ctx, `${run.id}: ${run.kind} ${run.status}, ${run.recorded.totalCount} ${t("itemsDone")}`);
-    return EXIT_OK;
+    return pending(ctx, run);
   }
   return follow(ctx, run, o);
 }
@@ -117,6 +117,15 @@ async function readRun(ctx: CliContext, id: string): Promise<RunState | null> {
     { id },
   );
   return r.syncRun;
+}
+
+/** A run not waited for: with --json, its state so far. */
+function pending(ctx: CliContext, run: RunState): number {
+  if (ctx.json) {
+    const { recorded, ...fields } = run;
+    printJson(ctx, { run: { ...fields, itemsRecorded: recorded.totalCount } });
+  }
+  return EXIT_OK;
 }
 
 const isDone = (run: RunState) => run.status === "FINISHED" || run.status === "CANCELLED";
@@ -170,6 +179,22 @@ async function summarise(ctx: CliContext, run: RunState, maxItems: number): Prom
     ).join(" ")} } }`,
     { id: run.id },
   );
+  const byStatus = ITEM_STATUSES.map((s) => [s, counts.syncRun[s].totalCount] as const).filter(
+    ([, n]) => n > 0,
+  );
+  const failedCount = counts.syncRun.FAILED.totalCount;
+  const plannedCount = counts.syncRun.PLANNED.totalCount;
+  const exit = run.outcome === "SUCCEEDED" ? EXIT_OK : EXIT_USER;
+  if (ctx.json) {
+    const { recorded: _r, ...fields } = run;
+    printJson(ctx, {
+      run: fields,
+      byStatus: Object.fromEntries(byStatus),
+      failedItems: failedCount > 0 ? await readItems(ctx, run.id, "FAILED", maxItems) : [],
+      plannedItems: run.dryRun && plannedCount > 0 ? await readItems(ctx, run.id, "PLANNED", maxItems) : [],
+    });
+    return exit;
+  }
   println(ctx);
   println(
     ctx,
@@ -183,16 +208,12 @@ async function summarise(ctx: CliContext, run: RunState, maxItems: number): Prom
       duration: run.durationMs === null ? "-" : formatDuration(run.durationMs),
     }),
   );
-  const byStatus = ITEM_STATUSES.map((s) => [s, counts.syncRun[s].totalCount] as const).filter(
-    ([, n]) => n > 0,
-  );
   if (byStatus.length > 0) {
     println(ctx, `${t("byStatus")} ${byStatus.map(([s, n]) => `${s} ${n}`).join(", ")}`);
   }
   if (run.errorCode) println(ctx, t("runError", { code: run.errorCode, message: run.errorMessage ?? "" }));
   if (run.dryRun) println(ctx, t("dryRunNote"));
 
-  const failedCount = counts.syncRun.FAILED.totalCount;
   if (failedCount > 0) {
     const items = await readItems(ctx, run.id, "FAILED", maxItems);
     println(ctx, t("failedItems", { count: failedCount }));
@@ -208,7 +229,6 @@ async function summarise(ctx: CliContext, run: RunState, maxItems: number): Prom
     if (failedCount > items.length) println(ctx, `  ${t("andMore", { count: failedCount - items.length })}`);
     if (!run.dryRun) println(ctx, t("retryHint", { id: run.id }));
   }
-  const plannedCount = counts.syncRun.PLANNED.totalCount;
   if (run.dryRun && plannedCount > 0) {
     const items = await readItems(ctx, run.id, "PLANNED", maxItems);
     println(ctx, t("plannedItems", { count: plannedCount }));
@@ -216,7 +236,7 @@ async function summarise(ctx: CliContext, run: RunState, maxItems: number): Prom
     if (plannedCount > items.length)
       println(ctx, `  ${t("andMore", { count: plannedCount - items.length })}`);
   }
-  return run.outcome === "SUCCEEDED" ? EXIT_OK : EXIT_USER;
+  return exit;
 }
 
 async function readItems(ctx: CliContext, runId: string, status: string, max: number): Promise<ItemOut[]> {
