@@ -60,7 +60,7 @@ export async function pullReviews(
       details: { unsupported: `${connector.displayName} publishes no seller review API` },
     };
   }
-  const progress = { pages: 0, fetched: 0, counts: emptyCounts() };
+  const progress = { pages: 0, calls: 0, fetched: 0, counts: emptyCounts() };
   const items: ItemRecord[] = [];
   let fault: ConnectorError | null = null;
   try {
@@ -79,7 +79,7 @@ export async function pullReviews(
     applied: c.created + c.updated,
     skipped: c.unchanged,
     failed: c.invalid + (fault ? 1 : 0),
-    calls: progress.pages,
+    calls: progress.calls,
     errorCode: fault ? fault.code : null,
     errorMessage: fault ? fault.message.slice(0, 500) : null,
     details: { pages: progress.pages, ...c },
@@ -90,7 +90,7 @@ async function pullPass(
   rt: SyncRuntime,
   { channel, connector, ctx }: ChannelHandle,
   opts: ReviewPullOptions,
-  progress: { pages: number; fetched: number; counts: UpsertCounts },
+  progress: { pages: number; calls: number; fetched: number; counts: UpsertCounts },
 ): Promise<void> {
   const saved = await loadCursor(rt, channel.id);
   const now = rt.clock.now().getTime();
@@ -116,6 +116,7 @@ async function pullPass(
   do {
     const res = await connector.listReviews!(ctx, query, page);
     progress.pages++;
+    progress.calls += res.calls ?? 1;
     progress.fetched += res.items.length;
     addCounts(progress.counts, await upsertReviews(rt, channel.id, channel.producerId, res.items));
     page = res.nextCursor;

@@ -57,7 +57,7 @@ async function runReviews(channelId: string) {
   expect(r.data.triggerSync.userErrors).toEqual([]);
   for (let i = 0; i < 1200; i++) {
     const s = await hub.gql(
-      `query($id: ID!) { syncRun(id: $id) { status outcome total applied skipped failed } }`,
+      `query($id: ID!) { syncRun(id: $id) { status outcome total applied skipped failed calls } }`,
       {
         id: r.data.triggerSync.run.id,
       },
@@ -119,6 +119,8 @@ describe.each([
     const first = await runReviews(channelId);
     const firstCalls = paths.map((p) => calls(sandbox, p));
     expect(first).toMatchObject({ outcome: "SUCCEEDED", total: N, applied: N, skipped: 0, failed: 0 });
+    // The run records the marketplace calls it made: exactly what the sandbox counted.
+    expect(first.calls).toBe(firstCalls.reduce((a, b) => a + b, 0));
     const [{ n }] = await hub.db.dataSource.query(
       `SELECT count(*)::int AS n FROM review WHERE channel_id = $1`,
       [channelId],

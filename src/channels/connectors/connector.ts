@@ -129,6 +129,8 @@ export interface Page<T> {
   items: T[];
   /** Opaque; null when this was the last page. */
   nextCursor: string | null;
+  /** HTTP calls this page cost, when more than one (Lazada reviews: list + details). */
+  calls?: number;
 }
 
 // ---------- catalogue data ----------

@@ -577,6 +577,7 @@ export class LazadaConnector implements MarketplaceConnector {
       return y.i < items.length ? y : null;
     };
     c = settle(c);
+    let calls = 0;
     while (c) {
       const end = Math.min(c.s + REVIEW_WINDOW_MS, q.until);
       const page = await this.reviewCall<{
@@ -593,6 +594,7 @@ export class LazadaConnector implements MarketplaceConnector {
           current: c.p,
         }),
       );
+      calls++;
       const ids = (page.id_list ?? []).map(String);
       const total = Number(page.total ?? ids.length);
       const size = Number(page.page_size ?? ids.length) || ids.length;
@@ -610,14 +612,16 @@ export class LazadaConnector implements MarketplaceConnector {
             id_list: JSON.stringify(batch.map(Number)),
           }),
         );
+        calls++;
         for (const r of detail.review_list ?? []) reviews.push(this.toReview(r));
       }
       return {
         items: reviews.filter((r) => r.createdAt >= q.since && r.createdAt < q.until),
         nextCursor: next ? `${next.i}:${next.s}:${next.p}` : null,
+        calls,
       };
     }
-    return { items: [], nextCursor: null };
+    return { items: [], nextCursor: null, calls };
   }
 
   /** SubmitSellerReply: text only, at most 500 characters. */
