@@ -107,6 +107,12 @@ const MAX_DISCOUNT_BASIS_POINTS = 9_900;
 
 const NONE = "00000000-0000-0000-0000-000000000000";
 
+/** What a CAMPAIGN_STATE refusal says was attempted. */
+const ACTIONS = {
+  cancel: { actionVi: "hủy", actionEn: "be cancelled" },
+  update: { actionVi: "sửa khi đã có buổi bắt đầu", actionEn: "be changed once an occurrence has started" },
+};
+
 interface CampaignDbRow {
   id: string;
   producer_id: string;
@@ -143,7 +149,32 @@ export class CampaignService {
 
   // ---------- create / preview ----------
 
-  async create(viewer: Viewer, input: CampaignInput, dryRun: boolean): Promise<CreateResult> {
+  create(viewer: Viewer, input: CampaignInput, dryRun: boolean): Promise<CreateResult> {
+    return this.save(viewer, input, dryRun, null);
+  }
+
+  /**
+   * Replaces a campaign's definition (name, channels, variants, pricing, window) while none of its
+   * occurrences has started; the producer stays the same.
+   */
+  async update(
+    viewer: Viewer,
+    id: string,
+    input: Omit<CampaignInput, "producerId">,
+    dryRun: boolean,
+  ): Promise<CreateResult> {
+    const [c] = await this.rt.ds.query(`SELECT producer_id FROM campaign WHERE id = $1`, [id]);
+    if (!c || !canSeeProducer(viewer, c.producer_id))
+      throw UserErrors.one("id", "NOT_FOUND", { entity: "campaign", id });
+    return this.save(viewer, { ...input, producerId: c.producer_id }, dryRun, id);
+  }
+
+  private async save(
+    viewer: Viewer,
+    input: CampaignInput,
+    dryRun: boolean,
+    existingId: string | null,
+  ): Promise<CreateResult> {
     assertCanWriteProducer(viewer, input.producerId);
     const errors: UserErrorSpec[] = [];
     const name = nfc(input.name ?? "").trim();
@@ -242,33 +273,48 @@ export class CampaignService {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
         `campaign:${input.producerId}`,
       ]);
-      await this.assertNoOverlap(m, input, windows);
+      if (existingId) await this.assertNotStarted(m, existingId);
+      await this.assertNoOverlap(m, input, windows, existingId ?? NONE);
       if (dryRun) return null;
       const first = windows[0].startsAt;
       const last = windows.reduce((a, w) => (w.endsAt > a ? w.endsAt : a), windows[0].endsAt);
-      const [c] = await m.query(
-        `INSERT INTO campaign (producer_id, name, pricing, discount_value, recurrence, starts_at, ends_at, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-        [
-          input.producerId,
-          name,
-          pricing,
-          discount?.value ?? null,
-          input.recurrence ? JSON.stringify(input.recurrence) : null,
-          first,
-          last,
-          viewer.actor,
-        ],
-      );
+      const values = [
+        input.producerId,
+        name,
+        pricing,
+        discount?.value ?? null,
+        input.recurrence ? JSON.stringify(input.recurrence) : null,
+        first,
+        last,
+      ];
+      let id: string;
+      if (existingId) {
+        id = existingId;
+        await m.query(
+          `UPDATE campaign SET name = $2, pricing = $3, discount_value = $4, recurrence = $5, starts_at = $6,
+                  ends_at = $7, updated_at = now()
+            WHERE id = $8 AND producer_id = $1`,
+          [...values, id],
+        );
+        for (const t of ["campaign_channel", "campaign_variant", "campaign_occurrence"])
+          await m.query(`DELETE FROM ${t} WHERE campaign_id = $1`, [id]);
+      } else {
+        const [c] = await m.query(
+          `INSERT INTO campaign (producer_id, name, pricing, discount_value, recurrence, starts_at, ends_at, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+          [...values, viewer.actor],
+        );
+        id = c.id;
+      }
       await m.query(`INSERT INTO campaign_channel (campaign_id, channel_id) SELECT $1, unnest($2::uuid[])`, [
-        c.id,
+        id,
         input.channelIds,
       ]);
       await m.query(
         `INSERT INTO campaign_variant (campaign_id, variant_id, sale_price_vnd, reserved_units)
          SELECT $1, v, p, r FROM unnest($2::uuid[], $3::int[], $4::int[]) AS t(v, p, r)`,
         [
-          c.id,
+          id,
           input.variants.map((v) => v.variantId),
           input.variants.map((v) => v.salePriceVnd ?? null),
           input.variants.map((v) => v.reservedUnits ?? 0),
@@ -277,12 +323,28 @@ export class CampaignService {
       await m.query(
         `INSERT INTO campaign_occurrence (campaign_id, starts_at, ends_at)
          SELECT $1, s, e FROM unnest($2::timestamptz[], $3::timestamptz[]) AS t(s, e)`,
-        [c.id, windows.map((w) => w.startsAt), windows.map((w) => w.endsAt)],
+        [id, windows.map((w) => w.startsAt), windows.map((w) => w.endsAt)],
       );
-      return (await this.load(m, [c.id]))[0];
+      return (await this.load(m, [id]))[0];
     };
-    const campaign = dryRun ? await run(this.rt.ds.manager) : await this.rt.ds.transaction(run);
+    // A dry run takes the same lock and overlap check, and writes nothing.
+    const campaign = await this.rt.ds.transaction(run);
     return { campaign, occurrences: windows, preview };
+  }
+
+  /**
+   * Locks the campaign's occurrences, then the campaign (the ticker's order), and refuses a campaign
+   * that is no longer SCHEDULED or whose first occurrence has already started.
+   */
+  private async assertNotStarted(m: EntityManager, id: string): Promise<void> {
+    const occ: Array<{ state: CampaignState }> = await m.query(
+      `SELECT state FROM campaign_occurrence WHERE campaign_id = $1 ORDER BY id FOR UPDATE`,
+      [id],
+    );
+    const [c] = await m.query(`SELECT state FROM campaign WHERE id = $1 FOR UPDATE`, [id]);
+    const started = occ.find((o) => o.state !== "SCHEDULED");
+    if (c.state !== "SCHEDULED" || started)
+      throw UserErrors.one("id", "CAMPAIGN_STATE", { state: c.state, ...ACTIONS.update });
   }
 
   /** The occurrences of the input's window, validated; problems are added to `errors`. */
@@ -442,7 +504,7 @@ export class CampaignService {
       );
       const [c] = await m.query(`SELECT state FROM campaign WHERE id = $1 FOR UPDATE`, [id]);
       if (c.state === "ENDED" || c.state === "CANCELLED")
-        throw UserErrors.one("id", "CAMPAIGN_STATE", { state: c.state, action: "cancel" });
+        throw UserErrors.one("id", "CAMPAIGN_STATE", { state: c.state, ...ACTIONS.cancel });
       await m.query(
         `UPDATE campaign_occurrence SET state = 'CANCELLED', ended_at = CASE WHEN state = 'RUNNING' THEN now() END
           WHERE id = ANY($1::bigint[])`,

@@ -225,8 +225,8 @@ export const MESSAGES = {
     en: (p) => `"${p.label}" must be greater than 0.`,
   },
   CAMPAIGN_STATE: {
-    vi: (p) => `Chiến dịch đang ở trạng thái ${p.state}; không thể ${p.action}.`,
-    en: (p) => `The campaign is ${p.state}; it cannot ${p.action}.`,
+    vi: (p) => `Chiến dịch đang ở trạng thái ${p.state}; không thể ${p.actionVi}.`,
+    en: (p) => `The campaign is ${p.state}; it cannot ${p.actionEn}.`,
   },
 } satisfies Record<string, { vi: Render; en: Render }>;
 

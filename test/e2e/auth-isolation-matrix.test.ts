@@ -262,6 +262,19 @@ const PROBES: Record<string, Probe> = {
     query: `mutation($id: ID!) { cancelCampaign(id: $id) { campaign { id name } userErrors { code } } }`,
     variables: { id: f.campaignB },
   }),
+  updateCampaign: (f) => ({
+    query: `mutation($id: ID!, $i: UpdateCampaignInput!) { updateCampaign(id: $id, input: $i) { campaign { id name } userErrors { code } } }`,
+    variables: {
+      id: f.campaignB,
+      i: {
+        name: "đã bị sửa",
+        channelIds: [f.channelB],
+        variants: [{ variantId: f.variantB, salePriceVnd: 1 }],
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        endsAt: new Date(Date.now() + 90_000_000).toISOString(),
+      },
+    },
+  }),
   alerts: () => ({
     query: `{ alerts(first: 100) { totalCount nodes { id subject producerId channelId message paramsJson } } }`,
   }),

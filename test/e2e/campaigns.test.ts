@@ -410,7 +410,7 @@ test("a percent discount follows each channel's rounding; cancelling mid-way rev
   );
   expect(again.data.cancelCampaign.userErrors[0]).toMatchObject({
     code: "CAMPAIGN_STATE",
-    message: "The campaign is CANCELLED; it cannot cancel.",
+    message: "The campaign is CANCELLED; it cannot be cancelled.",
   });
 });
 
@@ -470,12 +470,60 @@ test("reserved units are held out of the other channels' stock during the window
   expect(shown("CD-MAM-500", "priceVnd")).toEqual(normal(190_000));
 });
 
+test("updateCampaign replaces the definition before the start (not conflicting with itself), and is refused once started", async () => {
+  const start = new Date(Date.now() + 18_000_000);
+  const r = await hub.gql(CREATE, {
+    input: input({
+      name: "Hội chợ nháp",
+      startsAt: start.toISOString(),
+      endsAt: new Date(start.getTime() + 3_600_000).toISOString(),
+    }),
+  });
+  const id = r.data.createCampaign.campaign.id;
+  const UPDATE = `mutation($id: ID!, $input: UpdateCampaignInput!, $dryRun: Boolean) {
+    updateCampaign(id: $id, input: $input, dryRun: $dryRun) {
+      campaign { id name startsAt variants { sku salePriceVnd } occurrences { startsAt state } }
+      preview { sku salePriceVnd }
+      userErrors { field code message }
+    }
+  }`;
+  const later = new Date(start.getTime() + 1_800_000);
+  const { producerId: _p, ...rest } = input({
+    name: "Hội chợ OCOP Quảng Nam",
+    variants: [{ variantId: toGlobalId("Variant", variants["CD-MAM-200"]), salePriceVnd: 75_000 }],
+    startsAt: later.toISOString(),
+    endsAt: new Date(later.getTime() + 3_600_000).toISOString(),
+  });
+  const u = await hub.gql(UPDATE, { id, input: rest });
+  expect(u.data.updateCampaign.userErrors).toEqual([]);
+  expect(u.data.updateCampaign.campaign).toMatchObject({
+    id,
+    name: "Hội chợ OCOP Quảng Nam",
+    startsAt: later.toISOString(),
+    variants: [{ sku: "CD-MAM-200", salePriceVnd: 75_000 }],
+    occurrences: [{ startsAt: later.toISOString(), state: "SCHEDULED" }],
+  });
+  clock.set(later);
+  expect(await ticker.tick()).toMatchObject({ started: 1 });
+  await pushAll();
+  expect(shown("CD-MAM-200", "priceVnd")).toEqual(everywhere(75_000));
+  expect(shown("CD-MAM-500", "priceVnd")).toEqual(normal(190_000));
+  const refused = await hub.gql(UPDATE, { id, input: rest }, { lang: "en" });
+  expect(refused.data.updateCampaign.userErrors[0]).toMatchObject({
+    code: "CAMPAIGN_STATE",
+    message: "The campaign is RUNNING; it cannot be changed once an occurrence has started.",
+  });
+  await hub.gql(`mutation($id: ID!) { cancelCampaign(id: $id) { userErrors { code } } }`, { id });
+  await pushAll();
+  expect(shown("CD-MAM-200", "priceVnd")).toEqual(normal(99_000));
+});
+
 test("campaigns(filter) lists them; a producer key of another producer sees none and cannot cancel", async () => {
   const all = await hub.gql(
     `query($p: ID!) { campaigns(first: 10, filter: { producerId: $p }) { totalCount nodes { name state } } }`,
     { p: toGlobalId("Producer", producerId) },
   );
-  expect(all.data.campaigns.totalCount).toBe(4);
+  expect(all.data.campaigns.totalCount).toBe(5);
   const ended = await hub.gql(`{ campaigns(first: 10, filter: { state: ENDED }) { totalCount } }`);
   expect(ended.data.campaigns.totalCount).toBe(2);
   const [o] = await hub.db.dataSource.query(`SELECT producer_id FROM variant WHERE id = $1`, [otherVariant]);

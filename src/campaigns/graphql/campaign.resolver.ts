@@ -6,14 +6,15 @@ import { PageArgs } from "../../common/graphql/relay";
 import { idOf } from "../../common/graphql/global-id";
 import { UserErrors } from "../../common/errors";
 import { connectionOf, pageWindow } from "../../catalogue/graphql/paging";
-import { CampaignService } from "../campaign.service";
+import { CampaignInput, CampaignService, CreateResult } from "../campaign.service";
 import {
   CampaignConnection,
   CampaignFilterInput,
   CampaignPayload,
   CampaignType,
   CreateCampaignInput,
-  CreateCampaignPayload,
+  UpdateCampaignInput,
+  CampaignSavePayload,
   toCampaignType,
   toPreviewItem,
   toWindow,
@@ -30,6 +31,34 @@ function decode(type: "Producer" | "Channel" | "Variant", id: string, field: str
   const uuid = idOf(type, id);
   if (!uuid) throw UserErrors.one(field, "NOT_FOUND", { entity: type.toLowerCase(), id });
   return uuid;
+}
+
+const EMPTY_SAVE = { dryRun: null, campaign: null, occurrences: [], preview: [] };
+
+/** Decodes the ids of a definition; a malformed id is a NOT_FOUND userError on its field. */
+function definition(input: UpdateCampaignInput): Omit<CampaignInput, "producerId"> {
+  return {
+    name: input.name,
+    channelIds: input.channelIds.map((id, i) => decode("Channel", id, `channelIds.${i}`)),
+    variants: input.variants.map((v, i) => ({
+      variantId: decode("Variant", v.variantId, `variants.${i}.variantId`),
+      salePriceVnd: v.salePriceVnd ?? null,
+      reservedUnits: v.reservedUnits ?? null,
+    })),
+    discount: input.discount ? { kind: input.discount.kind, value: input.discount.value } : null,
+    startsAt: input.startsAt ?? null,
+    endsAt: input.endsAt ?? null,
+    recurrence: input.recurrence ? { ...input.recurrence, weekdays: [...input.recurrence.weekdays] } : null,
+  };
+}
+
+function saved(ctx: HubContext, dryRun: boolean, r: CreateResult): Omit<CampaignSavePayload, "userErrors"> {
+  return {
+    dryRun,
+    campaign: r.campaign ? toCampaignType(r.campaign) : null,
+    occurrences: r.occurrences.map(toWindow),
+    preview: r.preview.map((p) => toPreviewItem(p, ctx.locale)),
+  };
 }
 
 @Resolver(() => CampaignType)
@@ -60,7 +89,7 @@ export class CampaignResolver {
   }
 
   @Authorized()
-  @Mutation(() => CreateCampaignPayload, {
+  @Mutation(() => CampaignSavePayload, {
     description:
       "Creates a sale window (or, with dryRun, only validates it and previews each channel × variant: normal price, sale price and how it is applied).",
   })
@@ -68,34 +97,35 @@ export class CampaignResolver {
     @Ctx() ctx: HubContext,
     @Arg("input") input: CreateCampaignInput,
     @Arg("dryRun", { defaultValue: false }) dryRun: boolean,
-  ): Promise<CreateCampaignPayload> {
-    return mutate(ctx, { dryRun: null, campaign: null, occurrences: [], preview: [] }, async () => {
-      const r = await service(ctx).create(
-        ctx.viewer!,
-        {
-          producerId: decode("Producer", input.producerId, "producerId"),
-          name: input.name,
-          channelIds: input.channelIds.map((id, i) => decode("Channel", id, `channelIds.${i}`)),
-          variants: input.variants.map((v, i) => ({
-            variantId: decode("Variant", v.variantId, `variants.${i}.variantId`),
-            salePriceVnd: v.salePriceVnd ?? null,
-            reservedUnits: v.reservedUnits ?? null,
-          })),
-          discount: input.discount ? { kind: input.discount.kind, value: input.discount.value } : null,
-          startsAt: input.startsAt ?? null,
-          endsAt: input.endsAt ?? null,
-          recurrence: input.recurrence
-            ? { ...input.recurrence, weekdays: [...input.recurrence.weekdays] }
-            : null,
-        },
+  ): Promise<CampaignSavePayload> {
+    return mutate(ctx, EMPTY_SAVE, async () => {
+      const producerId = decode("Producer", input.producerId, "producerId");
+      return saved(
+        ctx,
         dryRun,
+        await service(ctx).create(ctx.viewer!, { ...definition(input), producerId }, dryRun),
       );
-      return {
+    });
+  }
+
+  @Authorized()
+  @Mutation(() => CampaignSavePayload, {
+    description:
+      "Replaces a campaign's definition until its first occurrence starts (with dryRun: validation and preview only).",
+  })
+  updateCampaign(
+    @Ctx() ctx: HubContext,
+    @Arg("id", () => ID) id: string,
+    @Arg("input") input: UpdateCampaignInput,
+    @Arg("dryRun", { defaultValue: false }) dryRun: boolean,
+  ): Promise<CampaignSavePayload> {
+    return mutate(ctx, EMPTY_SAVE, async () => {
+      if (!UUID_RE.test(id)) throw UserErrors.one("id", "NOT_FOUND", { entity: "campaign", id });
+      return saved(
+        ctx,
         dryRun,
-        campaign: r.campaign ? toCampaignType(r.campaign) : null,
-        occurrences: r.occurrences.map(toWindow),
-        preview: r.preview.map((p) => toPreviewItem(p, ctx.locale)),
-      };
+        await service(ctx).update(ctx.viewer!, id.toLowerCase(), definition(input), dryRun),
+      );
     });
   }
 

@@ -82,9 +82,9 @@ export class CampaignVariantInput {
   reservedUnits?: number | null;
 }
 
-@InputType()
-export class CreateCampaignInput {
-  @Field(() => ID) producerId!: string;
+/** What a campaign is, apart from its producer: the whole of an update, and create adds the producer. */
+@InputType({ description: "The whole new definition; allowed until the first occurrence starts." })
+export class UpdateCampaignInput {
   @Field() name!: string;
   @Field(() => [ID]) channelIds!: string[];
   @Field(() => [CampaignVariantInput]) variants!: CampaignVariantInput[];
@@ -95,6 +95,11 @@ export class CreateCampaignInput {
   @Field(() => Date, { nullable: true }) endsAt?: Date | null;
   @Field(() => WeeklyRecurrenceInput, { nullable: true, description: "Instead of startsAt/endsAt." })
   recurrence?: WeeklyRecurrenceInput | null;
+}
+
+@InputType()
+export class CreateCampaignInput extends UpdateCampaignInput {
+  @Field(() => ID) producerId!: string;
 }
 
 @InputType()
@@ -197,7 +202,7 @@ export class CampaignPreviewItemType {
 }
 
 @ObjectType()
-export class CreateCampaignPayload {
+export class CampaignSavePayload {
   @Field(() => Boolean, { nullable: true }) dryRun!: boolean | null;
   @Field(() => CampaignType, { nullable: true, description: "Null for a dry run." })
   campaign!: CampaignType | null;
