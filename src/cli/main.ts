@@ -98,7 +98,7 @@ const COMMANDS: Record<string, Command> = {
     },
     positionals: 0,
     help: {
-      vi: `npm run hub -- sync trigger --channel <id|tên> --kind <${SYNC_KINDS.join("|")}> [--dry-run] [--wait]
+      vi: `npm run hub -- sync trigger --channel <id|tên> --kind <${SYNC_KINDS.join("|")}> [--dry-run] [--wait] [--json]
 Xếp hàng một lượt đồng bộ của kênh (triggerSync). --dry-run ghi lại những gì sẽ gửi (mục PLANNED) mà không
 gửi gì lên sàn. Với --wait: thanh tiến độ, rồi tổng kết theo trạng thái và các mục lỗi kèm mã, giải thích,
 cách xử lý. Mã thoát 1 khi lượt chạy có mục lỗi.
@@ -106,7 +106,7 @@ cách xử lý. Mã thoát 1 khi lượt chạy có mục lỗi.
   --kind <loại>      ${SYNC_KINDS.join(", ")}
   --dry-run          chạy thử (STOCK, PRICE, CONTENT, RECONCILE)
 ${WAIT_HELP.vi}`,
-      en: `npm run hub -- sync trigger --channel <id|name> --kind <${SYNC_KINDS.join("|")}> [--dry-run] [--wait]
+      en: `npm run hub -- sync trigger --channel <id|name> --kind <${SYNC_KINDS.join("|")}> [--dry-run] [--wait] [--json]
 Queues a sync run of a channel (triggerSync). --dry-run records what would be sent (PLANNED items) and
 sends nothing. With --wait: a progress bar, then counts by status and the failed items with code,
 explanation and fix. Exit code 1 when the run has failed items.
@@ -128,10 +128,10 @@ ${WAIT_HELP.en}`,
     options: { ...WAIT },
     positionals: 1,
     help: {
-      vi: `npm run hub -- sync status <runId> [--wait]
+      vi: `npm run hub -- sync status <runId> [--wait] [--json]
 Trạng thái một lượt đồng bộ; với --wait, chờ xong rồi tổng kết như sync trigger --wait.
 ${WAIT_HELP.vi}`,
-      en: `npm run hub -- sync status <runId> [--wait]
+      en: `npm run hub -- sync status <runId> [--wait] [--json]
 A sync run's state; with --wait, waits for it and sums it up as sync trigger --wait does.
 ${WAIT_HELP.en}`,
     },
@@ -143,11 +143,11 @@ ${WAIT_HELP.en}`,
     options: { items: { type: "string" }, ...WAIT },
     positionals: 1,
     help: {
-      vi: `npm run hub -- sync retry <runId> [--items <id,…>] [--wait]
+      vi: `npm run hub -- sync retry <runId> [--items <id,…>] [--wait] [--json]
 Thử lại các mục lỗi của một lượt (tất cả, hoặc các mục --items) thành một lượt RETRY mới (retrySyncItems).
   --items <id,…>     chỉ các mục này (số [item …] trong tổng kết)
 ${WAIT_HELP.vi}`,
-      en: `npm run hub -- sync retry <runId> [--items <id,…>] [--wait]
+      en: `npm run hub -- sync retry <runId> [--items <id,…>] [--wait] [--json]
 Retries a run's failed items (all, or the --items given) as a new RETRY run (retrySyncItems).
   --items <id,…>     only these items (the [item …] numbers of the summary)
 ${WAIT_HELP.en}`,
@@ -172,7 +172,7 @@ ${WAIT_HELP.en}`,
     },
     positionals: 1,
     help: {
-      vi: `npm run hub -- products import <tệp.csv> [--dry-run]
+      vi: `npm run hub -- products import <tệp.csv> [--dry-run] [--json]
 Nhập sản phẩm từ CSV (các cột của ocop-products.csv: id, name, producer, star, category, …) qua
 importProducts, từng phần (thanh tiến độ theo dòng). Dòng hợp lệ được ghi, dòng lỗi được liệt kê với số
 dòng trong tệp, cột và lý do; nhập lại cùng tệp không đổi gì. Mã thoát 1 khi có dòng lỗi.
@@ -180,7 +180,7 @@ dòng trong tệp, cột và lý do; nhập lại cùng tệp không đổi gì.
   --chunk-rows <n>   số dòng mỗi lần gửi (mặc định 500)
   --max-items <n>    số dòng lỗi liệt kê đầy đủ (mặc định 50)
   --json             tổng kết dạng JSON trên stdout (tiến độ sang stderr)`,
-      en: `npm run hub -- products import <file.csv> [--dry-run]
+      en: `npm run hub -- products import <file.csv> [--dry-run] [--json]
 Imports products from a CSV (the columns of ocop-products.csv: id, name, producer, star, category, …)
 through importProducts, in chunks (a progress bar counts rows). Valid rows are written; failed rows are
 listed with their file row, column and reason; re-importing the same file changes nothing. Exit code 1
