@@ -30,8 +30,24 @@ export interface ReviewPullOptions {
 export interface ReviewCursor {
   /** End (exclusive, ms) of the last completed pull; null before the first. */
   doneUntil: number | null;
-  /** The pull in progress: its window and the connector's page cursor. */
-  pass: { since: number; until: number; page: string | null } | null;
+  /**
+   * The pull in progress: its window, the connector's page cursor, and the run doing it with what it
+   * has done so far (a deferred run that resumes reports the whole pass, not just its last attempt).
+   */
+  pass: {
+    since: number;
+    until: number;
+    page: string | null;
+    runId?: string;
+    progress?: PullProgress;
+  } | null;
+}
+
+interface PullProgress {
+  pages: number;
+  calls: number;
+  fetched: number;
+  counts: UpsertCounts;
 }
 
 export interface UpsertCounts {
@@ -60,11 +76,11 @@ export async function pullReviews(
       details: { unsupported: `${connector.displayName} publishes no seller review API` },
     };
   }
-  const progress = { pages: 0, calls: 0, fetched: 0, counts: emptyCounts() };
+  const progress: PullProgress = { pages: 0, calls: 0, fetched: 0, counts: emptyCounts() };
   const items: ItemRecord[] = [];
   let fault: ConnectorError | null = null;
   try {
-    await pullPass(rt, handle, opts, progress);
+    await pullPass(rt, handle, run.id, opts, progress);
   } catch (e) {
     // Transient faults and lost authorizations go to the worker (deferred retry / NEEDS_REAUTH); the
     // cursor is saved, so the retry resumes at the failed page.
@@ -89,10 +105,17 @@ export async function pullReviews(
 async function pullPass(
   rt: SyncRuntime,
   { channel, connector, ctx }: ChannelHandle,
+  runId: string,
   opts: ReviewPullOptions,
-  progress: { pages: number; calls: number; fetched: number; counts: UpsertCounts },
+  progress: PullProgress,
 ): Promise<void> {
   const saved = await loadCursor(rt, channel.id);
+  // This run's own earlier attempt: carry its counts on. Another (dead) run's pass: only ours count.
+  if (saved.pass?.runId === runId && saved.pass.progress) {
+    const p = saved.pass.progress;
+    Object.assign(progress, { pages: p.pages, calls: p.calls, fetched: p.fetched });
+    addCounts(progress.counts, p.counts);
+  }
   const now = rt.clock.now().getTime();
   let pass = saved.pass;
   if (!pass) {
@@ -120,7 +143,7 @@ async function pullPass(
     progress.fetched += res.items.length;
     addCounts(progress.counts, await upsertReviews(rt, channel.id, channel.producerId, res.items));
     page = res.nextCursor;
-    pass = { ...pass, page };
+    pass = { ...pass, page, runId, progress };
     await saveCursor(rt, channel.id, { doneUntil: saved.doneUntil, pass });
   } while (page);
   await saveCursor(rt, channel.id, { doneUntil: pass.until, pass: null });

@@ -95,16 +95,26 @@ test("a run deferred by a transient failure resumes at the failed page and store
     trigger: SyncTrigger.MANUAL,
   });
   await queue.enqueueRun(run.id);
-  let row: { status: string; outcome: string; details: Record<string, unknown>; failed: number } | undefined;
+  let row:
+    | {
+        status: string;
+        outcome: string;
+        details: Record<string, unknown>;
+        failed: number;
+        total: number;
+        applied: number;
+      }
+    | undefined;
   for (let i = 0; i < 600; i++) {
     [row] = await hub.db.dataSource.query(
-      `SELECT status, outcome, details, failed FROM sync_run WHERE id = $1`,
+      `SELECT status, outcome, details, failed, total, applied FROM sync_run WHERE id = $1`,
       [run.id],
     );
     if (row!.status === "FINISHED") break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  expect(row).toMatchObject({ status: "FINISHED", outcome: "SUCCEEDED", failed: 0 });
+  // The counts cover the whole pass, both attempts.
+  expect(row).toMatchObject({ status: "FINISHED", outcome: "SUCCEEDED", failed: 0, total: N, applied: N });
   // Requeued once by the worker, with the marketplace's error kept.
   expect(row!.details).toMatchObject({ attempts: 1, lastError: { code: "ServiceUnavailable" } });
 
