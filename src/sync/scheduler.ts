@@ -11,6 +11,7 @@
 import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "../common/logger";
 import { settingsOf, ScheduleKind } from "../channels/channel-settings";
+import type { MarketplaceCode } from "../channels/channel.entity";
 import { VN_TIME_ZONE } from "../common/time";
 import type { JobQueue } from "./jobs";
 import type { SyncRuntime } from "./runtime";
@@ -62,14 +63,16 @@ export class SyncScheduler {
 
   /** Brings the running tasks in line with ACTIVE channels' schedules. */
   async reload(): Promise<void> {
-    const rows: Array<{ id: string; settings: Record<string, unknown> }> = await this.rt.ds.query(
-      `SELECT id, settings FROM channel WHERE status = 'ACTIVE'`,
-    );
+    const rows: Array<{ id: string; settings: Record<string, unknown>; marketplace: MarketplaceCode }> =
+      await this.rt.ds.query(`SELECT id, settings, marketplace FROM channel WHERE status = 'ACTIVE'`);
     const wanted = new Map<string, { channelId: string; kind: ScheduleKind; expr: string }>();
     for (const r of rows) {
       const schedules = settingsOf(r.settings).schedules;
       for (const [kind, expr] of Object.entries(schedules) as Array<[ScheduleKind, string | undefined]>) {
         if (!expr) continue;
+        // Reviews only where the marketplace has a review API (no hourly no-op runs elsewhere).
+        if (kind === "REVIEWS" && !this.rt.connectors[r.marketplace]?.capabilities.has("review.pull"))
+          continue;
         if (!cron.validate(expr)) {
           this.log.warn({ channelId: r.id, kind, expr }, "invalid cron expression; not scheduled");
           continue;

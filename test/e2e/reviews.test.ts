@@ -395,6 +395,8 @@ test("unread count, mark read, and 'new reviews since' for alerts; the scheduler
   await scheduler.reload();
   try {
     expect(scheduler.scheduled()).toContain(`${channels.lazada.id}:REVIEWS`);
+    expect(scheduler.scheduled()).toContain(`${channels["tiktok-shop"].id}:ORDERS`);
+    expect(scheduler.scheduled()).not.toContain(`${channels["tiktok-shop"].id}:REVIEWS`);
     const runId = await scheduler.tick(channels.lazada.id, "REVIEWS", "41 * * * *", new Date());
     expect(runId).not.toBeNull();
     expect(await finished(runId!)).toMatchObject({ outcome: "SUCCEEDED", applied: 1 });
