@@ -30,6 +30,7 @@ import { AlertScheduler } from "./alerts/alert.scheduler";
 import { WebhookDeliverer } from "./outbound-webhooks/deliverer";
 import { targetPolicyFor } from "./outbound-webhooks/target-policy";
 import { startMetricsServer } from "./observability/http";
+import { consoleRoutes } from "./app/console.routes";
 
 type Stopper = () => Promise<void>;
 
@@ -137,7 +138,12 @@ async function main(): Promise<void> {
       dataSource,
       services,
       logger: log,
-      routes: [webhookRoutes({ rt: services.sync, queue: () => queue }), reportRoutes(services), staticRoutes],
+      routes: [
+        webhookRoutes({ rt: services.sync, queue: () => queue }),
+        reportRoutes(services),
+        staticRoutes,
+        consoleRoutes(),
+      ],
     });
     await app.listen({ port: config.port, host: config.host });
     stoppers.push(() => app.close());

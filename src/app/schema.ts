@@ -31,6 +31,7 @@ import {
 import { CampaignResolver } from "../campaigns/graphql/campaign.resolver";
 import { AlertResolver } from "../alerts/graphql/alert.resolver";
 import { WebhookDeliveryResolver, WebhookResolver } from "../outbound-webhooks/graphql/webhook.resolver";
+import { ConsoleStatsResolver, ProductListingsResolver } from "./console-stats.resolver";
 
 export const RESOLVERS = [
   NodeResolver,
@@ -58,6 +59,8 @@ export const RESOLVERS = [
   AlertResolver,
   WebhookResolver,
   WebhookDeliveryResolver,
+  ConsoleStatsResolver,
+  ProductListingsResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

@@ -92,6 +92,13 @@ const PROBES: Record<string, Probe> = {
     query: `query($id: ID!) { order(id: $id) { id buyerName } }`,
     variables: { id: f.orderB },
   }),
+  consoleStats: (f) => ({
+    query: `query($p: ID!) {
+      mine: consoleStats(days: 31) { channels { channelId name } series { marketplace points { value } }
+        failures { code items { id runId channelId sku } } propagation { count } queues { queue } }
+      theirs: consoleStats(days: 31, producerId: $p) { channels { channelId name } failures { items { id } } } }`,
+    variables: { p: f.B },
+  }),
   reviews: (f) => ({
     query: `query($p: ID!) { reviews(first: 100, filter: { producerId: $p }) { totalCount nodes { id text buyerName product { name } } } }`,
     variables: { p: f.B },
