@@ -22,6 +22,12 @@
  */
 import type { EntityManager } from "typeorm";
 
+/**
+ * Uncorrelated, so PostgreSQL evaluates it once per query (an InitPlan): while no window runs, the
+ * subqueries below are skipped for every listing and desired-state costs what it did before.
+ */
+const ANY_RUNNING = `(SELECT EXISTS (SELECT 1 FROM campaign_occurrence WHERE state = 'RUNNING'))`;
+
 /** Lateral subquery over `l` (listing): the running campaign's pricing for this channel and variant. */
 export const CAMPAIGN_PRICE_SQL = `
   SELECT k.pricing AS campaign_pricing, k.discount_value AS campaign_discount,
@@ -29,7 +35,7 @@ export const CAMPAIGN_PRICE_SQL = `
     FROM campaign_variant cv
     JOIN campaign_channel cc ON cc.campaign_id = cv.campaign_id AND cc.channel_id = l.channel_id
     JOIN campaign k ON k.id = cv.campaign_id
-   WHERE cv.variant_id = l.variant_id
+   WHERE ${ANY_RUNNING} AND cv.variant_id = l.variant_id
      AND EXISTS (SELECT 1 FROM campaign_occurrence o WHERE o.campaign_id = cv.campaign_id AND o.state = 'RUNNING')
    ORDER BY k.starts_at, k.id
    LIMIT 1`;
@@ -44,7 +50,7 @@ export const CAMPAIGN_HELD_SQL = `
               AND mo.imported_at >= o.started_at), 0)))::int AS campaign_held
     FROM campaign_variant cv
     JOIN campaign_occurrence o ON o.campaign_id = cv.campaign_id AND o.state = 'RUNNING'
-   WHERE cv.variant_id = l.variant_id AND cv.reserved_units > 0
+   WHERE ${ANY_RUNNING} AND cv.variant_id = l.variant_id AND cv.reserved_units > 0
      AND NOT EXISTS (SELECT 1 FROM campaign_channel cc
                       WHERE cc.campaign_id = cv.campaign_id AND cc.channel_id = l.channel_id)`;
 
