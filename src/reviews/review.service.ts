@@ -239,6 +239,12 @@ export class ReviewService {
     assertScope(viewer, Scope.WRITE_CATALOGUE, row.producer_id);
     const text = rawText.normalize("NFC").trim();
     if (!text) throw UserErrors.one("text", "REQUIRED", { label: "text" });
+    // Control characters (NUL, escapes) are never part of a reply a buyer should see.
+    if ([...text].some((ch) => isControl(ch.codePointAt(0)!)))
+      throw UserErrors.one("text", "INVALID_FORMAT", {
+        label: "text",
+        hint: "ký tự điều khiển / control characters",
+      });
     if ([...text].length > MAX_REPLY_CHARS)
       throw UserErrors.one("text", "TOO_LONG", { label: "text", max: MAX_REPLY_CHARS });
     let handle;
@@ -289,6 +295,11 @@ export class ReviewService {
     );
     return row.id;
   }
+}
+
+/** C0 controls except tab, line feed and carriage return, and DEL. */
+function isControl(code: number): boolean {
+  return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f;
 }
 
 function round2(n: number): number {

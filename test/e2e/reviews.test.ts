@@ -306,6 +306,8 @@ test("replying on Shopee posts on the marketplace and records it; refusals are c
   expect(empty.data.replyToReview.userErrors[0]).toMatchObject({ field: "text", code: "REQUIRED" });
   const long = await hub.gql(REPLY, { id: idOf(seeded.lazadaA2), t: "x".repeat(501) }, { key: producerKey });
   expect(long.data.replyToReview.userErrors[0]).toMatchObject({ field: "text", code: "TOO_LONG" });
+  const nul = await hub.gql(REPLY, { id: idOf(seeded.lazadaA2), t: "Cảm ơn\u0007" }, { key: producerKey });
+  expect(nul.data.replyToReview.userErrors[0]).toMatchObject({ field: "text", code: "INVALID_FORMAT" });
   // Lazada's reply API works as well.
   const laz = await hub.gql(
     REPLY,
