@@ -4,7 +4,7 @@
  * one place pushes get their values), by the dry-run preview and by campaign creation.
  */
 import type { PriceRule } from "../channels/channel-settings";
-import { applyBasisPoints, roundToStep } from "../common/money";
+import { applyBasisPoints, formatVnd, roundToStep } from "../common/money";
 import { isIsoDate, daysBetween } from "../common/time";
 import type { MarketplaceCode } from "../channels/connectors/connector";
 
@@ -168,4 +168,46 @@ export function applyPlan(marketplace: MarketplaceCode): ApplyPlan {
       `The hub does not drive the marketplace's own promotion feature (${feature}) yet; the listed ` +
       `price is changed to the sale price at the start and restored to the normal price at the end.`,
   };
+}
+
+// ---------- preview warnings ----------
+
+export interface PreviewWarning {
+  code: "NOT_LISTED" | "NOT_A_DISCOUNT" | "OUTSIDE_MARKETPLACE_LIMITS";
+  messageVi: string;
+  messageEn: string;
+}
+
+/**
+ * What a seller should know before the window starts; none of these blocks the campaign:
+ * no listing yet (nothing will be pushed), a "sale" price at or above the normal price, or a
+ * price the marketplace will refuse (its listing limits).
+ */
+export function previewWarnings(p: {
+  listed: boolean;
+  normalPriceVnd: number | null;
+  salePriceVnd: number | null;
+  limits: { priceMinVnd: number; priceMaxVnd: number };
+}): PreviewWarning[] {
+  const out: PreviewWarning[] = [];
+  if (!p.listed)
+    out.push({
+      code: "NOT_LISTED",
+      messageVi: "Biến thể chưa được đăng trên kênh này; giá khuyến mãi sẽ không được đẩy lên đây.",
+      messageEn: "The variant is not listed on this channel; no sale price will be pushed here.",
+    });
+  const sale = p.salePriceVnd;
+  if (sale !== null && p.normalPriceVnd !== null && sale >= p.normalPriceVnd)
+    out.push({
+      code: "NOT_A_DISCOUNT",
+      messageVi: `Giá khuyến mãi ${formatVnd(sale)} không thấp hơn giá thường ${formatVnd(p.normalPriceVnd)}.`,
+      messageEn: `The sale price ${formatVnd(sale)} is not below the normal price ${formatVnd(p.normalPriceVnd)}.`,
+    });
+  if (sale !== null && (sale < p.limits.priceMinVnd || sale > p.limits.priceMaxVnd))
+    out.push({
+      code: "OUTSIDE_MARKETPLACE_LIMITS",
+      messageVi: `Sàn chỉ nhận giá từ ${formatVnd(p.limits.priceMinVnd)} đến ${formatVnd(p.limits.priceMaxVnd)}; giá ${formatVnd(sale)} sẽ bị từ chối.`,
+      messageEn: `The marketplace accepts prices from ${formatVnd(p.limits.priceMinVnd)} to ${formatVnd(p.limits.priceMaxVnd)}; ${formatVnd(sale)} will be refused.`,
+    });
+  return out;
 }

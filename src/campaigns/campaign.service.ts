@@ -25,8 +25,11 @@ import {
   applyPlan,
   campaignPrice,
   occurrencesOf,
+  previewWarnings,
   recurrenceProblems,
+  type PreviewWarning,
 } from "./campaign-rules";
+import { LISTING_LIMITS } from "../sync/preflight";
 import { touchCampaignListings } from "./campaign-effect";
 
 export type DiscountKind = "PERCENT" | "AMOUNT";
@@ -88,6 +91,7 @@ export interface PreviewRow {
   /** Whether the variant has a listing on this channel (without one, nothing is pushed). */
   listed: boolean;
   reservedUnits: number;
+  warnings: PreviewWarning[];
 }
 
 export interface CreateResult {
@@ -461,6 +465,12 @@ export class CampaignService {
       for (const v of input.variants) {
         const variant = variantById.get(v.variantId)!;
         const normal = channelPrice(variant.price_vnd, rule);
+        const sale = campaignPrice(
+          normal,
+          { pricing, discountValue, salePriceVnd: v.salePriceVnd ?? null },
+          rule,
+        );
+        const listedHere = has.has(`${c.id}:${v.variantId}`);
         out.push({
           channelId: c.id,
           channelName: c.name,
@@ -468,16 +478,18 @@ export class CampaignService {
           variantId: v.variantId,
           sku: variant.sku,
           normalPriceVnd: normal,
-          salePriceVnd: campaignPrice(
-            normal,
-            { pricing, discountValue, salePriceVnd: v.salePriceVnd ?? null },
-            rule,
-          ),
+          salePriceVnd: sale,
           method: plan.method,
           reasonVi: plan.reasonVi,
           reasonEn: plan.reasonEn,
-          listed: has.has(`${c.id}:${v.variantId}`),
+          listed: listedHere,
           reservedUnits: v.reservedUnits ?? 0,
+          warnings: previewWarnings({
+            listed: listedHere,
+            normalPriceVnd: normal,
+            salePriceVnd: sale,
+            limits: LISTING_LIMITS[c.marketplace],
+          }),
         });
       }
     }

@@ -42,7 +42,7 @@ const CREATE = `mutation($input: CreateCampaignInput!, $dryRun: Boolean) {
     dryRun
     campaign { id name state pricing startsAt endsAt occurrences { startsAt endsAt state } variants { sku salePriceVnd reservedUnits } channels { marketplace } }
     occurrences { startsAt endsAt }
-    preview { marketplace sku normalPriceVnd salePriceVnd method reason reasonVi reasonEn listed reservedUnits }
+    preview { marketplace sku normalPriceVnd salePriceVnd method reason reasonVi reasonEn listed reservedUnits warnings { code message } }
     userErrors { field code message }
   }
 }`;
@@ -193,6 +193,31 @@ test("a dry run previews every channel × variant with its method and reason, an
   expect(p.preview.find((x: any) => x.marketplace === "SHOPEE").reasonEn).toMatch(
     /v2\.discount\.add_discount/,
   );
+  expect(p.preview.flatMap((x: any) => x.warnings)).toEqual([]);
+  // A "sale" price above the normal price is flagged where it is (not on Lazada, which lists at 94,000).
+  const odd = await hub.gql(
+    CREATE,
+    {
+      input: input({
+        variants: [{ variantId: toGlobalId("Variant", variants["CD-MAM-200"]), salePriceVnd: 90_000 }],
+      }),
+      dryRun: true,
+    },
+    { lang: "en" },
+  );
+  const warned = odd.data.createCampaign.preview.map((x: any) => [
+    x.marketplace,
+    x.warnings.map((w: any) => w.code),
+  ]);
+  expect(warned.sort()).toEqual([
+    ["LAZADA", []],
+    ["SHOPEE", ["NOT_A_DISCOUNT"]],
+    ["TIKI", ["NOT_A_DISCOUNT"]],
+    ["TIKTOK_SHOP", ["NOT_A_DISCOUNT"]],
+  ]);
+  const shopeeWarning = odd.data.createCampaign.preview.find((x: any) => x.marketplace === "SHOPEE")
+    .warnings[0];
+  expect(shopeeWarning.message).toBe("The sale price 90.000 ₫ is not below the normal price 85.000 ₫.");
   expect(await campaignCount()).toBe(0);
 });
 

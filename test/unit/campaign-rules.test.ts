@@ -3,6 +3,7 @@ import { DEFAULT_PRICE_RULE, PriceRule } from "../../src/channels/channel-settin
 import {
   applyPlan,
   campaignPrice,
+  previewWarnings,
   isoWeekday,
   occurrencesOf,
   recurrenceProblems,
@@ -93,4 +94,19 @@ test("every marketplace is PRICE_ADJUST today, with the reason in both languages
     expect(p.reasonVi).toMatch(/Hub chưa điều khiển/);
     expect(p.reasonEn).toMatch(/does not drive/);
   }
+});
+
+test("preview warnings: not listed, not a discount, outside the marketplace's price limits", () => {
+  const limits = { priceMinVnd: 1_000, priceMaxVnd: 120_000_000 };
+  expect(previewWarnings({ listed: true, normalPriceVnd: 85_000, salePriceVnd: 69_000, limits })).toEqual([]);
+  const codes = (w: ReturnType<typeof previewWarnings>) => w.map((x) => x.code);
+  expect(
+    codes(previewWarnings({ listed: false, normalPriceVnd: 85_000, salePriceVnd: 69_000, limits })),
+  ).toEqual(["NOT_LISTED"]);
+  expect(
+    codes(previewWarnings({ listed: true, normalPriceVnd: 85_000, salePriceVnd: 85_000, limits })),
+  ).toEqual(["NOT_A_DISCOUNT"]);
+  const low = previewWarnings({ listed: true, normalPriceVnd: 85_000, salePriceVnd: 500, limits });
+  expect(codes(low)).toEqual(["OUTSIDE_MARKETPLACE_LIMITS"]);
+  expect(low[0].messageVi).toMatch(/bị từ chối/);
 });

@@ -179,6 +179,14 @@ export class CampaignType {
 @ObjectType()
 export class CampaignConnection extends Connection(CampaignType, "Campaign") {}
 
+@ObjectType("CampaignPreviewWarning", { simpleResolvers: true })
+export class CampaignPreviewWarningType {
+  @Field({ description: "NOT_LISTED, NOT_A_DISCOUNT or OUTSIDE_MARKETPLACE_LIMITS." }) code!: string;
+  @Field({ description: "In the caller's language." }) message!: string;
+  @Field() messageVi!: string;
+  @Field() messageEn!: string;
+}
+
 @ObjectType("CampaignPreviewItem", {
   description: "What one variant will show on one channel during the window, and how.",
   simpleResolvers: true,
@@ -199,6 +207,8 @@ export class CampaignPreviewItemType {
   @Field({ description: "False: no listing on this channel yet, nothing will be pushed there." })
   listed!: boolean;
   @Field(() => Int) reservedUnits!: number;
+  @Field(() => [CampaignPreviewWarningType], { description: "Worth knowing; none blocks the campaign." })
+  warnings!: CampaignPreviewWarningType[];
 }
 
 @ObjectType()
@@ -237,6 +247,7 @@ export function toPreviewItem(p: PreviewRow, locale: Locale): CampaignPreviewIte
     variantId: toGlobalId("Variant", p.variantId),
     method: p.method as ApplyMethodEnum,
     reason: locale === "en" ? p.reasonEn : p.reasonVi,
+    warnings: p.warnings.map((w) => ({ ...w, message: locale === "en" ? w.messageEn : w.messageVi })),
   };
 }
 
