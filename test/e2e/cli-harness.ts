@@ -3,6 +3,7 @@
  * child process, as an operator would: real argv, environment, stdout/stderr (no TTY) and exit code.
  */
 import { ChildProcess, spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,12 +13,10 @@ const MAIN = path.join(ROOT, "src/cli/main.ts");
 
 let hookFile: string | null = null;
 
+/** The require hook, written once per content (same file for every run and worker). */
 function hook(): string {
   if (hookFile) return hookFile;
-  hookFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ocop-cli-")), "swc-hook.js");
-  fs.writeFileSync(
-    hookFile,
-    `const swc = require(${JSON.stringify(require.resolve("@swc/core"))});
+  const source = `const swc = require(${JSON.stringify(require.resolve("@swc/core"))});
 const fs = require("node:fs");
 require.extensions[".ts"] = (m, filename) => {
   const { code } = swc.transformSync(fs.readFileSync(filename, "utf8"), {
@@ -27,8 +26,15 @@ require.extensions[".ts"] = (m, filename) => {
   });
   m._compile(code, filename);
 };
-`,
-  );
+`;
+  const hash = crypto.createHash("sha256").update(source).digest("hex").slice(0, 12);
+  hookFile = path.join(os.tmpdir(), `ocop-cli-swc-hook-${hash}.js`);
+  if (!fs.existsSync(hookFile)) {
+    // Written aside and renamed, so a parallel worker never loads a half-written file.
+    const tmp = `${hookFile}.${process.pid}`;
+    fs.writeFileSync(tmp, source);
+    fs.renameSync(tmp, hookFile);
+  }
   return hookFile;
 }
 
