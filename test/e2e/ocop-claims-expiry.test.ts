@@ -20,6 +20,7 @@ import { CONNECTORS } from "../../src/channels/connectors/registry";
 import { toGlobalId } from "../../src/common/graphql/global-id";
 import { addMonths, type Clock, vnToday } from "../../src/common/time";
 import { runPublish } from "../../src/sync/publish.service";
+import { buildDrafts } from "../../src/sync/listing-draft";
 import { connectDemoChannels } from "../../src/sync/demo-channels";
 import { OutboxDispatcher } from "../../src/sync/outbox.dispatcher";
 import { OutboxListener } from "../../src/sync/worker";
@@ -392,4 +393,34 @@ test("channel claim template: custom suffix, certificate picture, validation in 
   );
   // The other channels keep the default template.
   await waitFor(() => titles("UP-1").lazada === "Chè đinh gói 200g – OCOP 4 sao", 30_000);
+});
+
+test("star attribute: set from the claim where the category maps one, left out without a claim or when the template says so", async () => {
+  const ds = hub.db.dataSource;
+  const shopee = channels.find((c) => c.marketplace === "shopee")!;
+  const [cat] = await ds.query(
+    `SELECT remote_category_id FROM category_mapping WHERE marketplace = 'shopee' AND category = 'FOOD' LIMIT 1`,
+  );
+  await ds.query(
+    `INSERT INTO attribute_mapping (marketplace, remote_category_id, remote_attribute_id, value_source, value)
+     VALUES ('shopee', $1, 'ocop-star-test', 'PRODUCT_FIELD', 'ocop.star')`,
+    [cat.remote_category_id],
+  );
+  const listingOf = async (sku: string) =>
+    (
+      await ds.query(
+        `SELECT l.id FROM listing l JOIN variant v ON v.id = l.variant_id WHERE l.channel_id = $1 AND v.sku = $2`,
+        [shopee.id, sku],
+      )
+    )[0].id as string;
+  const attrs = async (sku: string) =>
+    (await buildDrafts(ds, [await listingOf(sku)], clock.now()))[0].draft.attributes["ocop-star-test"];
+  expect(await attrs("UP-1")).toBe("4");
+  expect(await attrs("EXP-1")).toBeUndefined(); // expired: no claim, no attribute
+  await ds.query(
+    `UPDATE channel SET settings = jsonb_set(settings, '{ocopClaim,setAttribute}', 'false') WHERE id = $1`,
+    [shopee.id],
+  );
+  expect(await attrs("UP-1")).toBeUndefined();
+  await ds.query(`DELETE FROM attribute_mapping WHERE remote_attribute_id = 'ocop-star-test'`);
 });
