@@ -294,6 +294,30 @@ test("a campaign is created SCHEDULED; an overlapping one on a shared variant an
   expect(await campaignCount()).toBe(1);
 });
 
+test("three overlapping creations racing: exactly one is created, the others refused", async () => {
+  const start = new Date(Date.now() + 30 * 86_400_000);
+  const race = (name: string) =>
+    hub.gql(CREATE, {
+      input: input({
+        name,
+        startsAt: start.toISOString(),
+        endsAt: new Date(start.getTime() + 3_600_000).toISOString(),
+      }),
+    });
+  const results = await Promise.all([race("Đua 1"), race("Đua 2"), race("Đua 3")]);
+  const created = results.filter((r) => r.data.createCampaign.campaign);
+  const refused = results.filter((r) => r.data.createCampaign.userErrors[0]?.code === "CAMPAIGN_OVERLAP");
+  expect([created.length, refused.length]).toEqual([1, 2]);
+  // Cancelled again, so the rest of this file sees the same world.
+  const c = await hub.gql(`mutation($id: ID!) { cancelCampaign(id: $id) { userErrors { code } } }`, {
+    id: created[0].data.createCampaign.campaign.id,
+  });
+  expect(c.data.cancelCampaign.userErrors).toEqual([]);
+  await hub.db.dataSource.query(`DELETE FROM campaign WHERE id = $1`, [
+    created[0].data.createCampaign.campaign.id,
+  ]);
+});
+
 test("nothing happens before the start; at the start the sale prices are live on every sandbox, flipped once by concurrent ticks", async () => {
   clock.set(new Date(mainStart.getTime() - 1));
   expect(await ticker.tick()).toMatchObject({ started: 0, ended: 0 });
