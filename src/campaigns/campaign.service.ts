@@ -229,6 +229,8 @@ export class CampaignService {
     if (new Set(input.variants.map((v) => v.variantId)).size !== input.variants.length)
       errors.push({ field: "variants", code: "DUPLICATE", params: { value: "variantId" } });
     if (input.channelIds.length === 0) errors.push({ field: "channelIds", code: "EMPTY_LIST" });
+    if (new Set(input.channelIds).size !== input.channelIds.length)
+      errors.push({ field: "channelIds", code: "DUPLICATE", params: { value: "channelId" } });
     if (input.channelIds.length > MAX_CHANNELS)
       errors.push({ field: "channelIds", code: "OUT_OF_RANGE", params: { min: 1, max: MAX_CHANNELS } });
 

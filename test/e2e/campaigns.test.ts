@@ -237,6 +237,37 @@ test("windows, prices, pricing choice and tenancy are validated with vi/en messa
     ],
     [{ discount: { kind: "PERCENT", value: 2000 } }, "discount", "CAMPAIGN_PRICING"],
     [
+      { channelIds: [toGlobalId("Channel", channels[0].id), toGlobalId("Channel", channels[0].id)] },
+      "channelIds",
+      "DUPLICATE",
+    ],
+    [
+      {
+        variants: [
+          { variantId: toGlobalId("Variant", variants["CD-MAM-200"]), salePriceVnd: 1000 },
+          { variantId: toGlobalId("Variant", variants["CD-MAM-200"]), salePriceVnd: 2000 },
+        ],
+      },
+      "variants",
+      "DUPLICATE",
+    ],
+    [{ startsAt: null, endsAt: null }, "", "CAMPAIGN_WINDOW_REQUIRED"],
+    [
+      {
+        startsAt: null,
+        endsAt: null,
+        recurrence: {
+          weekdays: [8],
+          startTime: "25:00",
+          endTime: "23:00",
+          fromDate: "2026-01-01",
+          untilDate: "2026-02-01",
+        },
+      },
+      "recurrence.weekdays",
+      "OUT_OF_RANGE",
+    ],
+    [
       { variants: [{ variantId: toGlobalId("Variant", variants["CD-MAM-200"]) }] },
       "variants.0.salePriceVnd",
       "CAMPAIGN_PRICING",
