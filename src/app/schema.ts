@@ -18,6 +18,7 @@ import { SyncRunResolver } from "../sync/graphql/sync-run.resolver";
 import { OrderLineResolver, OrderResolver } from "../orders/graphql/order.resolver";
 import {
   CertificationClaimResolver,
+  ClaimChangeResolver,
   OcopClaimsResolver,
   ProductClaimResolver,
 } from "../ocop-claims/graphql/claims.resolver";
@@ -50,6 +51,7 @@ export const RESOLVERS = [
   OcopClaimsResolver,
   CertificationClaimResolver,
   ProductClaimResolver,
+  ClaimChangeResolver,
   ProgrammeReportResolver,
   ReviewResolver,
   ProductReviewResolver,

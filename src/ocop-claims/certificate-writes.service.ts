@@ -157,3 +157,43 @@ export class CertificateWritesService {
     return r.n;
   }
 }
+
+export interface ClaimListingRow {
+  channelId: string;
+  marketplace: string;
+  sku: string;
+  status: "UP_TO_DATE" | "PENDING" | "NEEDS_REVIEW" | "FAILED";
+  errorCode: string | null;
+}
+
+/**
+ * Where a product's content (and so its OCOP claim) stands on each live listing: pushed, waiting,
+ * waiting for the marketplace's review (Tiki), or refused. Scoped by the caller's producers.
+ */
+export async function claimListings(
+  ds: DataSource,
+  viewer: Viewer,
+  productIds: string[],
+): Promise<Map<string, ClaimListingRow[]>> {
+  const scope = producerFilter(viewer);
+  const rows: Array<ClaimListingRow & { productId: string }> = await ds.query(
+    `SELECT l.product_id AS "productId", l.channel_id AS "channelId", c.marketplace, v.sku,
+            CASE WHEN l.content_pushed_version >= l.content_version THEN 'UP_TO_DATE'
+                 WHEN l.last_error->>'code' = 'CONTENT_REVIEW_REQUIRED' THEN 'NEEDS_REVIEW'
+                 WHEN l.content_failed_version = l.content_version THEN 'FAILED'
+                 ELSE 'PENDING' END AS status,
+            CASE WHEN l.content_pushed_version >= l.content_version THEN NULL ELSE l.last_error->>'code' END AS "errorCode"
+       FROM listing l JOIN channel c ON c.id = l.channel_id JOIN variant v ON v.id = l.variant_id
+      WHERE l.product_id = ANY($1::uuid[]) AND l.state = 'LIVE'
+        AND ($2::uuid[] IS NULL OR c.producer_id = ANY($2::uuid[]))
+      ORDER BY c.marketplace, v.sku`,
+    [productIds, scope],
+  );
+  const out = new Map<string, ClaimListingRow[]>();
+  for (const { productId, ...r } of rows) {
+    const list = out.get(productId) ?? [];
+    list.push(r);
+    out.set(productId, list);
+  }
+  return out;
+}

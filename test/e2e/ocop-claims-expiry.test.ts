@@ -264,6 +264,20 @@ test("at T the claim disappears from every marketplace that takes content edits,
       listings_touched: 4,
     },
   ]);
+  // Per listing: up to date on the three, waiting for Tiki's review on Tiki.
+  const q = await hub.gql(
+    `query($p: ID!) { ocopClaimChanges(first: 1, filter: { productId: $p }) { nodes { reason listings { marketplace sku status errorCode } } } }`,
+    { p: toGlobalId("Product", products["EXP-1"].id) },
+  );
+  expect(q.data.ocopClaimChanges.nodes[0]).toEqual({
+    reason: "EXPIRED",
+    listings: [
+      { marketplace: "LAZADA", sku: "EXP-1", status: "UP_TO_DATE", errorCode: null },
+      { marketplace: "SHOPEE", sku: "EXP-1", status: "UP_TO_DATE", errorCode: null },
+      { marketplace: "TIKI", sku: "EXP-1", status: "NEEDS_REVIEW", errorCode: "CONTENT_REVIEW_REQUIRED" },
+      { marketplace: "TIKTOK_SHOP", sku: "EXP-1", status: "UP_TO_DATE", errorCode: null },
+    ],
+  });
   // A further run (another worker, a retry) finds nothing to do.
   const again = await new OcopClaimsService(ds, clock).refresh({ wait: true });
   expect(again.changes).toEqual([]);

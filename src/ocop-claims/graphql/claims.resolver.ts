@@ -12,7 +12,8 @@ import { connectionOf, pageWindow } from "../../catalogue/graphql/paging";
 import { OcopCertification } from "../../catalogue/entities/ocop-certification.entity";
 import { Product } from "../../catalogue/entities/product.entity";
 import { certificationStatus, isInForce } from "../../catalogue/ocop";
-import { CertificateWritesService, ClaimChangeRecord } from "../certificate-writes.service";
+import { CertificateWritesService, ClaimChangeRecord, claimListings } from "../certificate-writes.service";
+import { ClaimListingStatus, ClaimListingType } from "./claim-listing.types";
 import { ExpiryWarning, expiryWarning } from "../claim-rules";
 import {
   CertificationWritePayload,
@@ -69,6 +70,23 @@ export class ProductClaimResolver {
     // The claim shown is the highest star in force; its expiry is the one that removes the claim.
     inForce.sort((a, b) => b.star - a.star || (b.validUntil ?? "").localeCompare(a.validUntil ?? ""));
     return inForce[0] ? expiryWarning(inForce[0], today) : null;
+  }
+}
+
+@Resolver(() => ClaimChangeType)
+export class ClaimChangeResolver {
+  @FieldResolver(() => [ClaimListingType], {
+    description:
+      "The product's live listings now: whether each marketplace shows its current content (and so its current claim).",
+  })
+  async listings(@Root() c: ClaimChangeType, @Ctx() ctx: HubContext): Promise<ClaimListingType[]> {
+    const rows = (await claimListings(ctx.dataSource, ctx.viewer!, [c.productUuid])).get(c.productUuid) ?? [];
+    return rows.map((r) => ({
+      ...r,
+      channelId: toGlobalId("Channel", r.channelId),
+      marketplace: r.marketplace as ClaimListingType["marketplace"],
+      status: r.status as ClaimListingStatus,
+    }));
   }
 }
 
