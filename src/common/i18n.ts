@@ -159,7 +159,8 @@ export const MESSAGES = {
     en: (p) => `This OCOP certification is already revoked (${p.state}); it cannot be revoked again.`,
   },
   REPORT_PERIOD: {
-    vi: (p) => `Kỳ báo cáo không hợp lệ: "từ ngày" phải trước hoặc bằng "đến ngày" và dài tối đa ${p.max} ngày.`,
+    vi: (p) =>
+      `Kỳ báo cáo không hợp lệ: "từ ngày" phải trước hoặc bằng "đến ngày" và dài tối đa ${p.max} ngày.`,
     en: (p) => `Invalid report period: "from" must be on or before "to", and at most ${p.max} days long.`,
   },
   QUEUE_UNAVAILABLE: {
