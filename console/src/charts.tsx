@@ -24,7 +24,8 @@ export function LineChart(p: {
   series: LineSeries[];
   since: string;
   bucketSeconds: number;
-  unit?: string;
+  /** Axis label for a value (default: the number). */
+  format?: (v: number) => string;
   testid?: string;
 }) {
   const start = new Date(p.since).getTime();
@@ -33,8 +34,12 @@ export function LineChart(p: {
   if (all.length === 0) return <p class="muted">{t("noData")}</p>;
   const max = niceMax(Math.max(...all.map((x) => x.value)));
   const x = (at: string) =>
-    PAD.l +
-    ((new Date(at).getTime() + (p.bucketSeconds * 1000) / 2 - start) / (end - start)) * (W - PAD.l - PAD.r);
+    Math.min(
+      W - PAD.r,
+      PAD.l +
+        ((new Date(at).getTime() + (p.bucketSeconds * 1000) / 2 - start) / (end - start)) *
+          (W - PAD.l - PAD.r),
+    );
   const y = (v: number) => H - PAD.b - (v / max) * (H - PAD.t - PAD.b);
   const ticks = [0, max / 2, max];
   const days = Math.round((end - start) / 86400_000);
@@ -49,17 +54,16 @@ export function LineChart(p: {
           <g key={v}>
             <line x1={PAD.l} x2={W - PAD.r} y1={y(v)} y2={y(v)} class="grid" />
             <text x={PAD.l - 4} y={y(v) + 4} text-anchor="end" class="axis">
-              {Number.isInteger(v) ? v : v.toFixed(1)}
-              {p.unit ?? ""}
+              {p.format ? p.format(v) : String(Number.isInteger(v) ? v : v.toFixed(1))}
             </text>
           </g>
         ))}
-        {labels.map((ms) => (
+        {labels.map((ms, i) => (
           <text
             key={ms}
             x={PAD.l + ((ms - start) / (end - start)) * (W - PAD.l - PAD.r)}
             y={H - 8}
-            text-anchor="middle"
+            text-anchor={i === 0 ? "start" : i === labels.length - 1 ? "end" : "middle"}
             class="axis"
           >
             {new Date(ms).toLocaleDateString("vi-VN", {

@@ -70,12 +70,15 @@ class ConsoleFailedItem {
   @Field(() => String, { nullable: true }) sku!: string | null;
   @Field() kind!: string;
   @Field() createdAt!: Date;
+  @Field({ description: "The run failed as a whole (no item reached the marketplace); id is the run's." })
+  wholeRun!: boolean;
 }
 
 @ObjectType("ConsoleFailureGroup", { simpleResolvers: true })
 class ConsoleFailureGroup {
   @Field() code!: string;
-  @Field(() => Int, { description: "Failed items with this code not yet retried." }) count!: number;
+  @Field(() => Int, { description: "Failed items (and whole failed runs) with this code not yet retried." })
+  count!: number;
   @Field(() => String, { nullable: true }) messageVi!: string | null;
   @Field(() => String, { nullable: true }) messageEn!: string | null;
   @Field(() => String, { nullable: true }) hintVi!: string | null;

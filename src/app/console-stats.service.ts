@@ -7,6 +7,8 @@
  */
 import type { DataSource } from "typeorm";
 import { Scope, Viewer, canSeeProducer, hasScope, producerFilter } from "../auth/viewer";
+import { explainFailure } from "../sync/explain";
+import type { MarketplaceCode } from "../channels/channel.entity";
 
 export interface SeriesPoint {
   at: Date;
@@ -42,6 +44,8 @@ export interface FailedItemRow {
   sku: string | null;
   kind: string;
   createdAt: Date;
+  /** A run that failed as a whole (no item reached the marketplace); `id` is then the run's id. */
+  wholeRun: boolean;
 }
 export interface FailureGroup {
   code: string;
@@ -198,20 +202,62 @@ export class ConsoleStatsService {
     };
   }
 
-  /** Failed items of real runs not yet retried, grouped by our error code, newest first. */
+  /**
+   * Failed items of real runs not yet retried, grouped by our error code, newest first; a run that
+   * failed as a whole (e.g. the marketplace was down before any item) counts as one item, explained
+   * the same way from its error.
+   */
   private async failures(since: Date, p: string[] | null): Promise<FailureGroup[]> {
-    const rows: any[] = await this.ds.query(
-      `SELECT i.id::text, i.run_id, r.channel_id, c.marketplace, i.sku, i.kind, i.created_at,
-              coalesce(i.code, 'UNKNOWN') AS code, i.message_vi, i.message_en, i.hint_vi, i.hint_en,
-              count(*) OVER (PARTITION BY coalesce(i.code, 'UNKNOWN'))::int AS total,
-              row_number() OVER (PARTITION BY coalesce(i.code, 'UNKNOWN') ORDER BY i.created_at DESC, i.id DESC) AS rn
-         FROM sync_item i JOIN sync_run r ON r.id = i.run_id JOIN channel c ON c.id = r.channel_id
-        WHERE i.status = 'FAILED' AND NOT r.dry_run AND i.created_at >= $1
-          AND ($2::uuid[] IS NULL OR c.producer_id = ANY($2::uuid[]))
-          AND NOT EXISTS (SELECT 1 FROM sync_run rr WHERE rr.details->>'retryOf' = r.id::text)
-        ORDER BY i.created_at DESC, i.id DESC`,
-      [since, p],
-    );
+    const notRetried = `NOT EXISTS (SELECT 1 FROM sync_run rr WHERE rr.details->>'retryOf' = r.id::text)`;
+    const [items, runs]: [any[], any[]] = await Promise.all([
+      this.ds.query(
+        `SELECT i.id::text, i.run_id, r.channel_id, c.marketplace, i.sku, i.kind, i.created_at,
+                coalesce(i.code, 'UNKNOWN') AS code, i.message_vi, i.message_en, i.hint_vi, i.hint_en
+           FROM sync_item i JOIN sync_run r ON r.id = i.run_id JOIN channel c ON c.id = r.channel_id
+          WHERE i.status = 'FAILED' AND NOT r.dry_run AND i.created_at >= $1
+            AND ($2::uuid[] IS NULL OR c.producer_id = ANY($2::uuid[])) AND ${notRetried}
+          ORDER BY i.created_at DESC, i.id DESC
+          LIMIT 5000`,
+        [since, p],
+      ),
+      this.ds.query(
+        `SELECT r.id, r.channel_id, c.marketplace, r.kind, r.error_code, r.error_message,
+                coalesce(r.finished_at, r.queued_at) AS at
+           FROM sync_run r JOIN channel c ON c.id = r.channel_id
+          WHERE r.outcome = 'FAILED' AND NOT r.dry_run AND r.failed = 0 AND r.error_code IS NOT NULL
+            AND coalesce(r.finished_at, r.queued_at) >= $1
+            AND ($2::uuid[] IS NULL OR c.producer_id = ANY($2::uuid[])) AND ${notRetried}
+          ORDER BY at DESC
+          LIMIT 500`,
+        [since, p],
+      ),
+    ]);
+    const rows = [
+      ...items.map((r) => ({ ...r, wholeRun: false })),
+      ...runs.map((r) => {
+        const x = explainFailure({
+          remoteCode: r.error_code,
+          remoteMessage: r.error_message ?? undefined,
+          marketplace: r.marketplace as MarketplaceCode,
+          kind: String(r.kind).toLowerCase(),
+        });
+        return {
+          id: r.id,
+          run_id: r.id,
+          channel_id: r.channel_id,
+          marketplace: r.marketplace,
+          sku: null,
+          kind: String(r.kind).toLowerCase(),
+          created_at: r.at,
+          code: x.code,
+          message_vi: x.messageVi,
+          message_en: x.messageEn,
+          hint_vi: x.hintVi,
+          hint_en: x.hintEn,
+          wholeRun: true,
+        };
+      }),
+    ].sort((a, b) => new Date(b.created_at).getTime() - new Date(a.created_at).getTime());
     const groups = new Map<string, FailureGroup>();
     for (const r of rows) {
       let g = groups.get(r.code);
@@ -220,7 +266,7 @@ export class ConsoleStatsService {
           r.code,
           (g = {
             code: r.code,
-            count: r.total,
+            count: 0,
             messageVi: r.message_vi,
             messageEn: r.message_en,
             hintVi: r.hint_vi,
@@ -229,7 +275,8 @@ export class ConsoleStatsService {
           }),
         );
       }
-      if (Number(r.rn) <= ITEMS_PER_GROUP)
+      g.count++;
+      if (g.items.length < ITEMS_PER_GROUP)
         g.items.push({
           id: r.id,
           runId: r.run_id,
@@ -238,21 +285,26 @@ export class ConsoleStatsService {
           sku: r.sku,
           kind: r.kind,
           createdAt: new Date(r.created_at),
+          wholeRun: r.wholeRun,
         });
     }
     return [...groups.values()].sort((a, b) => b.count - a.count);
   }
 
-  /** pg-boss queue depth; an empty list when the queue schema is absent (e.g. tests without a worker). */
+  /** pg-boss queue depth, every queue listed (idle ones at 0); empty when the queue schema is absent. */
   private async queues(): Promise<QueueDepth[]> {
-    const [exists] = await this.ds.query(`SELECT to_regclass('pgboss.job') IS NOT NULL AS ok`);
+    const [exists] = await this.ds.query(
+      `SELECT to_regclass('pgboss.job') IS NOT NULL AND to_regclass('pgboss.queue') IS NOT NULL AS ok`,
+    );
     if (!exists?.ok) return [];
     const rows: any[] = await this.ds.query(
-      `SELECT name, count(*) FILTER (WHERE state IN ('created', 'retry'))::int AS waiting,
-              count(*) FILTER (WHERE state = 'active')::int AS active,
-              min(created_on) FILTER (WHERE state IN ('created', 'retry')) AS oldest
-         FROM pgboss.job WHERE state IN ('created', 'retry', 'active')
-        GROUP BY name ORDER BY name`,
+      `SELECT q.name,
+              count(j.id) FILTER (WHERE j.state IN ('created', 'retry'))::int AS waiting,
+              count(j.id) FILTER (WHERE j.state = 'active')::int AS active,
+              min(j.created_on) FILTER (WHERE j.state IN ('created', 'retry')) AS oldest
+         FROM pgboss.queue q
+         LEFT JOIN pgboss.job j ON j.name = q.name AND j.state IN ('created', 'retry', 'active')
+        GROUP BY q.name ORDER BY q.name`,
     );
     return rows.map((r) => ({
       queue: r.name,

@@ -57,7 +57,7 @@ export function ChartsPage() {
         <Card title={t("propagationLatency")}>
           <LineChart
             testid="chart-latency"
-            unit="ms"
+            format={(v) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 10_000 ? 0 : 1)}s` : `${Math.round(v)}ms`)}
             since={s.since}
             bucketSeconds={s.bucketSeconds}
             series={

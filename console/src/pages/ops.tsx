@@ -8,6 +8,14 @@ const HEALTH = `{ channels(first: 100) { nodes { id name marketplace status shop
     lastAuthError lastSuccess { kind at } listingCounts { state count } } }
   consoleStats(days: 1) { channels { channelId applied failed errorRate pendingListings oldestPendingAt } } }`;
 
+/** A ticking countdown: seconds shown under a day. */
+function countdownText(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s >= 86400) return fmtDuration(ms);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m ${pad(s % 60)}s`;
+}
+
 function Countdown(p: { until: string | null }) {
   const now = useTick(1000);
   if (!p.until) return <span>—</span>;
@@ -16,7 +24,7 @@ function Countdown(p: { until: string | null }) {
     <span class="bad-text">{t("expired")}</span>
   ) : (
     <span class={ms < 7 * 86400_000 ? "warn-text" : ""} data-testid="token-countdown">
-      {fmtDuration(ms)}
+      {countdownText(ms)}
     </span>
   );
 }
@@ -100,9 +108,17 @@ function RunRow(p: { r: any; channels: Map<string, any> }) {
   const pct = r.total ? Math.round((done / r.total) * 100) : r.status === "FINISHED" ? 100 : 0;
   const ch = p.channels.get(r.channelId);
   return (
-    <li class="run" data-testid="run" data-status={r.status} data-outcome={r.outcome ?? ""}>
+    <li
+      class="run"
+      data-testid="run"
+      data-id={r.id}
+      data-trigger={r.trigger}
+      data-status={r.status}
+      data-outcome={r.outcome ?? ""}
+    >
       <div>
-        <b>{r.kind}</b> {ch ? `· ${mpName(ch.marketplace)} · ${ch.name}` : ""} <Badge value={r.status} />{" "}
+        <b>{r.kind}</b> <span class="muted small">{r.trigger}</span>{" "}
+        {ch ? `· ${mpName(ch.marketplace)} · ${ch.name}` : ""} <Badge value={r.status} />{" "}
         <Badge value={r.outcome} />
         {r.dryRun ? <Badge value="PLANNED" label="dry run" /> : null}
       </div>
@@ -148,14 +164,15 @@ export function RunsPage(p: { ids: string[] }) {
 }
 
 const FAILURES = `{ consoleStats(days: 7) { failures { code count messageVi messageEn hintVi hintEn
-  items { id runId channelId marketplace sku kind createdAt } } } }`;
+  items { id runId channelId marketplace sku kind createdAt wholeRun } } } }`;
 
 export function FailuresPage() {
   const q = useQuery(FAILURES, undefined, [], 5000);
   const [msg, setMsg] = useState<Record<string, string>>({});
   const retry = async (g: any) => {
-    const byRun = new Map<string, string[]>();
-    for (const i of g.items) byRun.set(i.runId, [...(byRun.get(i.runId) ?? []), i.id]);
+    // One retry per run: the failed items given, or the whole run when it failed before any item.
+    const byRun = new Map<string, string[] | null>();
+    for (const i of g.items) byRun.set(i.runId, i.wholeRun ? null : [...(byRun.get(i.runId) ?? []), i.id]);
     const out: string[] = [];
     for (const [runId, itemIds] of byRun) {
       try {
@@ -164,7 +181,7 @@ export function FailuresPage() {
           { r: runId, i: itemIds },
         );
         const e = userErrorText(r.retrySyncItems.userErrors);
-        out.push(e ?? `${t("retried")} (${itemIds.length} ${t("items")})`);
+        out.push(e ?? `${t("retried")} (${itemIds?.length ?? 1} ${t("items")})`);
       } catch (e) {
         out.push((e as Error).message);
       }
@@ -225,8 +242,8 @@ export function FailuresPage() {
   );
 }
 
-const DRIFT = `{ syncRuns(first: 10, filter: { kind: RECONCILE }) { nodes { id channelId finishedAt
-    items(first: 100) { nodes { sku kind code status valueJson messageVi messageEn } } } }
+const DRIFT = `{ syncRuns(first: 5, filter: { kind: RECONCILE }) { nodes { id channelId finishedAt
+    items(first: 40) { nodes { sku kind code status valueJson messageVi messageEn } } } }
   channels(first: 100) { nodes { id name marketplace } }
   consoleStats(days: 1) { queues { queue waiting active oldestWaitingAt } } }`;
 
@@ -275,7 +292,7 @@ export function DriftPage() {
         </table>
       </Card>
       <Card title={t("queueDepth")} testid="queues">
-        {queues === null || queues === undefined ? <p class="muted">{t("queueHidden")}</p> : null}
+        {q.data && (queues === null || queues === undefined) ? <p class="muted">{t("queueHidden")}</p> : null}
         {queues?.length === 0 ? <p class="muted">{t("none")}</p> : null}
         <ul class="plain">
           {(queues ?? []).map((x: any) => (

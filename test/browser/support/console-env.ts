@@ -143,7 +143,8 @@ export async function startConsoleEnv(markets: MarketplaceCode[]): Promise<Conso
   });
   await queue.start();
   hub.services.queue = queue;
-  const worker = await startWorker(hub.services.sync, queue, { listen: false, sweepMs: 0 });
+  // Listening as in production: a catalogue change is pushed at once (EVENT runs).
+  const worker = await startWorker(hub.services.sync, queue, { connectionString: hub.db.url });
   const sandboxes: ConsoleEnv["sandboxes"] = {};
   for (const code of markets) {
     sandboxes[code] = SANDBOXES[code]();
