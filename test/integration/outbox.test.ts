@@ -336,7 +336,6 @@ describe("pacing", () => {
       // What the listener does on each NOTIFY: ask for a dispatch (one runs at a time per key).
       if (i % 50 === 1) dispatches.push(d.dispatch(channelId, "stock", SyncTrigger.EVENT));
     }
-    expect(Date.now() - started).toBeLessThan(5_000);
     await Promise.all(dispatches);
     await d.dispatch(channelId, "stock", SyncTrigger.EVENT);
     expect(sandboxes["tiktok-shop"].skuView(shopId, s.skus[0])!.stock).toBe(2_000);
