@@ -218,7 +218,8 @@ test("queue depth and oldest-job age come from pg-boss; /readyz checks database 
     await new Promise((r) => setTimeout(r, 1100));
     // The scrape remembers "no pg-boss schema" per DataSource; this hub's DataSource saw none before.
     const text = (await scrapeFresh()).text;
-    expect(sample(text, "ocop_queue_jobs", { queue: "order-import", state: "created" })).toBe(2);
+    expect(sample(text, "ocop_queue_jobs", { queue: "order-import", state: "waiting" })).toBe(2);
+    expect(sample(text, "ocop_queue_jobs", { queue: "order-import", state: "active" })).toBe(0);
     const age = sample(text, "ocop_queue_oldest_job_age_seconds", { queue: "order-import" });
     expect(age).toBeGreaterThanOrEqual(1);
     expect(age).toBeLessThan(60);
