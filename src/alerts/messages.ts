@@ -104,6 +104,20 @@ const MESSAGES: Record<AlertRule, { message: Text; hint: Text }> = {
         `The hub has queued a stock push; if drift keeps coming back, someone edits stock on the marketplace directly: change it in the hub instead.`,
     },
   },
+  [AlertRule.NEW_REVIEWS]: {
+    message: {
+      vi: (p) =>
+        `${s(p.unread)} đánh giá mới của khách chưa đọc${Number(p.lowRated) > 0 ? `, trong đó ${s(p.lowRated)} đánh giá 1–2 sao` : ""}.`,
+      en: (p) =>
+        `${s(p.unread)} new customer reviews unread${Number(p.lowRated) > 0 ? `, ${s(p.lowRated)} of them with 1–2 stars` : ""}.`,
+    },
+    hint: {
+      vi: () =>
+        `Đọc đánh giá (reviews), trả lời những đánh giá thấp (replyToReview) rồi đánh dấu đã đọc (markReviewsRead).`,
+      en: () =>
+        `Read the reviews (reviews), answer the low ones (replyToReview), then mark them read (markReviewsRead).`,
+    },
+  },
 };
 
 export function alertMessage(rule: string, params: P, locale: Locale): { message: string; hint: string } {

@@ -11,6 +11,7 @@ export enum AlertRule {
   SYNC_ERROR_RATE = "SYNC_ERROR_RATE",
   QUEUE_AGE = "QUEUE_AGE",
   STOCK_DRIFT = "STOCK_DRIFT",
+  NEW_REVIEWS = "NEW_REVIEWS",
 }
 
 export enum AlertSeverity {
@@ -175,6 +176,20 @@ export const RULES: RuleDef[] = [
                                       AND NOT dry_run
                                     ORDER BY queued_at DESC LIMIT 1) r
               WHERE c.status <> 'DISCONNECTED' AND coalesce((r.details->>'stockDrift')::int, 0) > 0`,
+      params: [],
+    }),
+  },
+  {
+    rule: AlertRule.NEW_REVIEWS,
+    severity: AlertSeverity.INFO,
+    // Reviews pulled from the marketplaces (migration 1764137700002); open while any is unread.
+    requires: "review",
+    sql: () => ({
+      text: `SELECT 'producer:' || r.producer_id AS subject_key, r.producer_id, NULL::uuid AS channel_id,
+                    jsonb_build_object('unread', count(*), 'lowRated', count(*) FILTER (WHERE r.rating <= 2),
+                                       'latestAt', max(r.remote_created_at)) AS params
+               FROM review r WHERE r.read_at IS NULL
+              GROUP BY r.producer_id`,
       params: [],
     }),
   },

@@ -249,6 +249,31 @@ test("queue age over the threshold is a platform alert, shown to the platform on
   }
 });
 
+test("unread reviews raise one alert per producer until they are read", async () => {
+  const ds = hub.db.dataSource;
+  const review = (id: string, rating: number) =>
+    ds.query(
+      `INSERT INTO review (channel_id, producer_id, external_review_id, rating, text, remote_created_at)
+       VALUES ($1, $2, $3, $4, 'Hàng giao chậm', now())`,
+      [a.channelId, a.producerId, id, rating],
+    );
+  await review("R1", 5);
+  await review("R2", 1);
+  await evaluate();
+  const open = await alerts({ rule: "NEW_REVIEWS", status: ["OPEN"] }, a.keyA);
+  expect(open.totalCount).toBe(1);
+  expect(open.nodes[0]).toMatchObject({ severity: "INFO", subject: `producer:${a.producerId}` });
+  expect(open.nodes[0].messageVi).toBe("2 đánh giá mới của khách chưa đọc, trong đó 1 đánh giá 1–2 sao.");
+  await review("R3", 4);
+  await evaluate();
+  const again = await alerts({ rule: "NEW_REVIEWS", status: ["OPEN"] }, a.keyA);
+  expect(again.nodes).toHaveLength(1);
+  expect(JSON.parse(again.nodes[0].paramsJson).unread).toBe(3);
+  await ds.query(`UPDATE review SET read_at = now() WHERE producer_id = $1`, [a.producerId]);
+  await evaluate();
+  expect((await alerts({ rule: "NEW_REVIEWS", status: ["OPEN"] }, a.keyA)).totalCount).toBe(0);
+});
+
 test("two schedulers on one tick: one evaluation", async () => {
   const log = createLogger("silent");
   const s1 = new AlertScheduler(hub.db.dataSource, { cron: "* * * * *", log });
