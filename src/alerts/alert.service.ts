@@ -84,6 +84,7 @@ export async function evaluateAlerts(ds: DataSource, o: EvaluateOptions): Promis
   for (const def of RULES) {
     try {
       if (def.requires && !(await tableExists(ds, def.requires))) continue;
+      if (def.unless && (await tableExists(ds, def.unless))) continue;
       const q = ruleQuery(def, t, today);
       const n = q.params.length;
       const [r] = await ds.query(

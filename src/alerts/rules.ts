@@ -49,6 +49,8 @@ export interface RuleDef {
   severity: AlertSeverity;
   /** A table the rule needs; the rule is skipped (and resolves nothing) while it does not exist. */
   requires?: string;
+  /** Skipped while this table exists (another definition of the same rule uses it). */
+  unless?: string;
   /** SQL returning subject_key, producer_id, channel_id, params; $1 = today (Asia/Ho_Chi_Minh date). */
   sql: (t: AlertThresholds) => { text: string; params: unknown[] };
 }
@@ -106,6 +108,8 @@ export const RULES: RuleDef[] = [
   {
     rule: AlertRule.OCOP_CERT_EXPIRED_LIVE,
     severity: AlertSeverity.CRITICAL,
+    // Without the claims module: any LIVE listing of a product whose current certificate expired.
+    unless: "ocop_claim_state",
     sql: () => ({
       // A LIVE listing shows the product's OCOP stars: an expired certificate there is a false claim.
       text: `SELECT 'product:' || p.id AS subject_key, p.producer_id, NULL::uuid AS channel_id,
@@ -119,6 +123,27 @@ export const RULES: RuleDef[] = [
               WHERE c.valid_until < $1::date AND cc.status = 'EXPIRED'
                 AND EXISTS (SELECT 1 FROM listing l WHERE l.product_id = p.id AND l.state = 'LIVE')
               GROUP BY p.id, p.name, p.producer_id, cc.star`,
+      params: [],
+    }),
+  },
+  {
+    rule: AlertRule.OCOP_CERT_EXPIRED_LIVE,
+    severity: AlertSeverity.CRITICAL,
+    // With the claims module (migration 1764137700003): the claim the hub projects onto listings
+    // still names a certificate that has expired (the claims job has not withdrawn it yet, or
+    // cannot), while the product has LIVE listings.
+    requires: "ocop_claim_state",
+    sql: () => ({
+      text: `SELECT 'product:' || p.id AS subject_key, p.producer_id, NULL::uuid AS channel_id,
+                    jsonb_build_object('product', p.name, 'productId', p.id, 'star', s.star,
+                                       'decisionNumber', c.decision_number, 'validUntil', c.valid_until,
+                                       'liveListings', (SELECT count(*) FROM listing l
+                                                         WHERE l.product_id = p.id AND l.state = 'LIVE')) AS params
+               FROM ocop_claim_state s
+               JOIN ocop_certification c ON c.id = s.certification_id
+               JOIN product p ON p.id = s.product_id
+              WHERE s.star IS NOT NULL AND c.valid_until < $1::date
+                AND EXISTS (SELECT 1 FROM listing l WHERE l.product_id = p.id AND l.state = 'LIVE')`,
       params: [],
     }),
   },

@@ -160,11 +160,17 @@ test("OCOP certificate expiring within 90 days; expired while listings are live"
   expect((await alerts({ rule: "OCOP_CERT_EXPIRING", status: ["OPEN"] }, a.keyA)).totalCount).toBe(0);
   expect((await alerts({ rule: "OCOP_CERT_EXPIRED_LIVE", status: ["OPEN"] }, a.keyA)).totalCount).toBe(0);
 
-  // A LIVE listing of the product: the stars are still shown, critical.
+  // A LIVE listing of the product, whose projected claim (ocop_claim_state, kept by the claims
+  // job) still names the expired certificate: the stars are still shown, critical.
   const [v] = await ds.query(`SELECT id FROM variant WHERE product_id = $1`, [a.productId]);
   const [l] = await ds.query(
     `INSERT INTO listing (channel_id, product_id, variant_id, listing_key, state) VALUES ($1, $2, $3, 'k1', 'LIVE') RETURNING id`,
     [a.channelId, a.productId, v.id],
+  );
+  await ds.query(
+    `INSERT INTO ocop_claim_state (product_id, certification_id, star, decision_number) VALUES ($1, $2, 4, '123/QĐ-UBND')
+     ON CONFLICT (product_id) DO UPDATE SET certification_id = $2, star = 4`,
+    [a.productId, cert.id],
   );
   await evaluate();
   const live = await alerts({ rule: "OCOP_CERT_EXPIRED_LIVE", status: ["OPEN"] }, a.keyA);
@@ -172,12 +178,22 @@ test("OCOP certificate expiring within 90 days; expired while listings are live"
   expect(live.nodes[0]).toMatchObject({ severity: "CRITICAL", subject: `product:${a.productId}` });
   expect(JSON.parse(live.nodes[0].paramsJson).liveListings).toBe(1);
 
-  // A renewal recorded: the current certificate is valid again, the alert resolves.
-  await ds.query(
-    `INSERT INTO ocop_certification (product_id, star, decision_number, valid_until, validity_basis)
-     VALUES ($1, 4, '456/QĐ-UBND', (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + 1000, 'EXPIRY_GIVEN')`,
-    [a.productId],
-  );
+  // The claims job withdraws the claim (or projects a renewal): the alert resolves.
+  await ds.query(`UPDATE ocop_claim_state SET certification_id = NULL, star = NULL WHERE product_id = $1`, [
+    a.productId,
+  ]);
+  await evaluate();
+  expect((await alerts({ rule: "OCOP_CERT_EXPIRED_LIVE", status: ["OPEN"] }, a.keyA)).totalCount).toBe(0);
+
+  // Without the claims module, the rule falls back on the current certificate of products with
+  // LIVE listings.
+  await ds.query(`ALTER TABLE ocop_claim_state RENAME TO ocop_claim_state_away`);
+  try {
+    await evaluate();
+    expect((await alerts({ rule: "OCOP_CERT_EXPIRED_LIVE", status: ["OPEN"] }, a.keyA)).totalCount).toBe(1);
+  } finally {
+    await ds.query(`ALTER TABLE ocop_claim_state_away RENAME TO ocop_claim_state`);
+  }
   await evaluate();
   expect((await alerts({ rule: "OCOP_CERT_EXPIRED_LIVE", status: ["OPEN"] }, a.keyA)).totalCount).toBe(0);
   await ds.query(`DELETE FROM listing WHERE id = $1`, [l.id]);
