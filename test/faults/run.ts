@@ -145,7 +145,15 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
       }),
   );
   const ledger: Ledger = { orders: [], adjustments: [], revokedChannelIds: new Set() };
-  const stats = { kills: 0, terminated: 0, inTransaction: 0, apiRestarts: 0, expired: 0, priceChanges: 0 };
+  const stats = {
+    serverErrors: 0,
+    kills: 0,
+    terminated: 0,
+    inTransaction: 0,
+    apiRestarts: 0,
+    expired: 0,
+    priceChanges: 0,
+  };
   let rr = 0;
   const origin = () => origins[rr++ % origins.length];
   let world: World | null = null;
@@ -294,10 +302,18 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
       // Scripted moments: a publish, API restarts, a revoked authorization.
       (async () => {
         await sleep(o.seconds * 300);
-        const r = await publish(origin(), key, w, secondHalf, active()).catch((e) => ({ errors: [e] }));
-        log(
-          `second half published: ${r.errors ? `errors ${JSON.stringify(r.errors).slice(0, 200)}` : "queued"}`,
-        );
+        // A client retries a publish that failed on the server side (e.g. its connection was terminated).
+        let tries = 0;
+        for (; tries < 10; tries++) {
+          const r = await publish(origin(), key, w, secondHalf, active()).catch((e: Error) => ({
+            errors: [e.message],
+            data: undefined,
+          }));
+          if (r.data?.publishProducts && !r.errors) break;
+          stats.serverErrors++;
+          await sleep(1_000);
+        }
+        log(`second half published after ${tries + 1} attempt(s)`);
         await sleep(o.seconds * 200);
         const api = dice.pick(apis);
         await api.restart(dice.chance(0.5) ? "SIGKILL" : "SIGTERM");
@@ -364,7 +380,7 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
       `seed ${o.seed}: ${ledger.orders.length} orders placed (${counts.orders} in the hub, ${counts.events} webhook events stored), ` +
       `lines ${lines.map((l) => `${l.state} ${l.n}`).join(", ")}; ${ledger.adjustments.length} stock changes, ${stats.priceChanges} price changes; ` +
       `${stats.kills} worker SIGKILLs, ${stats.terminated} backends terminated (${stats.inTransaction} busy), ${stats.apiRestarts} API restarts, ` +
-      `${stats.expired} tokens expired, 1 revoked; ${counts.runs} sync runs (${counts.takeovers} taken over after a kill), ${counts.failed_items} failed items; ` +
+      `${stats.expired} tokens expired, 1 revoked; ${stats.serverErrors} publish attempts answered with a server error; ${counts.runs} sync runs (${counts.takeovers} taken over after a kill), ${counts.failed_items} failed items; ` +
       `settled ${settled ? "in" : "NOT within"} ${settleSeconds.toFixed(0)} s; ` +
       `${crashes.length} unrequested process exits${crashes.length ? ` (${crashes.slice(0, 3).join("; ")})` : ""}`;
     if (!settled)
