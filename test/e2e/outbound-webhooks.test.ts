@@ -14,6 +14,7 @@ import { evaluateAlerts } from "../../src/alerts/alert.service";
 import { WebhookDeliverer, backoffMs } from "../../src/outbound-webhooks/deliverer";
 import { checkTargetUrl, isPrivateAddress, targetPolicyFor } from "../../src/outbound-webhooks/target-policy";
 import { verifySignature } from "../../src/outbound-webhooks/signing";
+import { registry } from "../../src/observability/registry";
 import { startTestHub, TestHub } from "../support/test-hub";
 import { insertCatalogue, insertChannel, order } from "../support/order-fixture";
 
@@ -342,6 +343,10 @@ test("a delivery failing on every attempt is FAILED; redeliverWebhook sends it a
   expect(failed.attempts).toBe(4);
   expect(failed.attemptLog.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 500, 500, 500]);
   expect(got).toHaveLength(4);
+  // The attempts are counted for /metrics too.
+  const counted = await registry.getSingleMetricAsString("ocop_outbound_webhook_attempts_total");
+  expect(Number(/outcome="http_error"[^}]*} (\d+)/.exec(counted)?.[1])).toBeGreaterThanOrEqual(6);
+  expect(Number(/outcome="delivered"[^}]*} (\d+)/.exec(counted)?.[1])).toBeGreaterThanOrEqual(5);
 
   // Another producer cannot redeliver it.
   const REDELIVER = `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { delivery { id status attempts } userErrors { code } } }`;
