@@ -167,7 +167,7 @@ function App() {
         onQueued={() => setSelected(new Set())}
       />
     );
-  } else if (path === "/channels") page = <ChannelsPage />;
+  } else if (path === "/channels") page = <ChannelsPage key={oauth ?? ""} />;
   else if (path === "/runs") page = <RunsPage ids={(params.get("ids") ?? "").split(",").filter(Boolean)} />;
   else if (path === "/failures") page = <FailuresPage />;
   else if (path === "/drift") page = <DriftPage />;
@@ -206,7 +206,11 @@ function App() {
         </button>
       </header>
       <main>
-        {oauth ? <p class="ok-text">{oauth}</p> : null}
+        {oauth ? (
+          <p class="ok-text" data-testid="oauth-result">
+            {oauth}
+          </p>
+        ) : null}
         <Alerts />
         {page}
       </main>

@@ -85,7 +85,11 @@ export function consoleRoutes(opts: { dir?: string } = {}) {
 
   return (app: FastifyInstance) => {
     app.get("/", async (_req, reply) => reply.redirect("/console/"));
-    app.get("/console", async (_req, reply) => reply.redirect("/console/"));
+    // The query survives: a marketplace's OAuth callback may come back to /console?code=…&state=….
+    app.get("/console", async (req, reply) => {
+      const q = req.url.indexOf("?");
+      return reply.redirect(`/console/${q >= 0 ? req.url.slice(q) : ""}`);
+    });
     app.get("/console/*", async (req, reply) => {
       const rel = decodeURIComponent(String((req.params as { "*": string })["*"] ?? ""));
       if (rel && !rel.endsWith("/")) {

@@ -208,11 +208,38 @@ describeWithChromium("console: producer pages", () => {
     await screenshot(page, "producer-08-listings-per-marketplace");
   });
 
+  it("connects a shop through the marketplace's authorization page and back", async () => {
+    const sb = env.sandboxes.shopee!;
+    const shop = sb.createShop();
+    await page.goto(`${env.origin}/console/#/connect`);
+    await page.waitForSelector('[data-testid="connect-page"]');
+    await page.waitForSelector('select[name="producer"] option', { state: "attached" });
+    await page.selectOption('select[name="marketplace"]', "SHOPEE");
+    await page.fill('input[name="name"]', "Shopee cửa hàng thứ hai");
+    await page.fill('input[name="baseUrl"]', sb.baseUrl);
+    await page.fill('input[name="appKey"]', shop.appKey);
+    await page.fill('input[name="appSecret"]', shop.appSecret);
+    await screenshot(page, "producer-09-connect");
+    // The sandbox plays the seller clicking "authorize" and redirects back to the console.
+    await page.click('[data-testid="authorize"]');
+    await page.waitForURL(/\/console\/#\/channels$/);
+    await page.waitForSelector('[data-testid="oauth-result"]');
+    expect(await page.textContent('[data-testid="oauth-result"]')).toBe("Đã kết nối");
+    const chs = await env.hub.db.dataSource.query(
+      `SELECT name, status, shop_id FROM channel WHERE shop_id = $1`,
+      [shop.shopId],
+    );
+    expect(chs).toEqual([{ name: "Shopee cửa hàng thứ hai", status: "ACTIVE", shop_id: shop.shopId }]);
+    await page.waitForSelector('[data-testid="channel-card"] >> text=Shopee cửa hàng thứ hai');
+    await screenshot(page, "producer-10-connected");
+  });
+
   it("switches to English and back", async () => {
+    await page.goto(`${env.origin}/console/#/products/${toGlobalId("Product", ids.honey)}`);
     await page.click('[data-testid="lang"]');
     await page.waitForSelector("text=Marketplace listings");
     expect(await page.textContent('[data-testid="lang"]')).toBe("Tiếng Việt");
-    await screenshot(page, "producer-09-english");
+    await screenshot(page, "producer-11-english");
     await page.click('[data-testid="lang"]');
     await page.waitForSelector("text=Tin đăng trên sàn");
   });

@@ -33,8 +33,10 @@ export function useOAuthCallback(): string | null {
     const params = new URLSearchParams(location.search);
     const state = params.get("state") ?? localStorage.getItem(STATE_KEY);
     if (!params.has("code") || !state) return;
-    const callbackParams = [...params.entries()].map(([key, value]) => ({ key, value }));
+    const callbackParams = [...params.entries()].map(([name, value]) => ({ name, value }));
+    // Drop the code from the address bar; replaceState fires no hashchange, so announce the route.
     history.replaceState(null, "", location.pathname + "#/channels");
+    dispatchEvent(new HashChangeEvent("hashchange"));
     localStorage.removeItem(STATE_KEY);
     void gql(
       `mutation($p: [KeyValueInput!]!, $s: String!) { completeChannelAuthorization(callbackParams: $p, state: $s) {
@@ -164,7 +166,7 @@ export function ConnectPage() {
         />
       </Card>
       <Card title={t("connectOAuth")}>
-        <button class="primary" onClick={authorize} disabled={!pid}>
+        <button class="primary" onClick={authorize} disabled={!pid} data-testid="authorize">
           {t("openAuthorize")}
         </button>
       </Card>
