@@ -264,12 +264,21 @@ test("at T the claim disappears from every marketplace that takes content edits,
       listings_touched: 4,
     },
   ]);
-  // Per listing: up to date on the three, waiting for Tiki's review on Tiki.
-  const q = await hub.gql(
-    `query($p: ID!) { ocopClaimChanges(first: 1, filter: { productId: $p }) { nodes { reason listings { marketplace sku status errorCode } } } }`,
-    { p: toGlobalId("Product", products["EXP-1"].id) },
+  // Per listing: up to date on the three (once the hub has settled the push), waiting for Tiki's review on Tiki.
+  const claimListings = async () =>
+    (
+      await hub.gql(
+        `query($p: ID!) { ocopClaimChanges(first: 1, filter: { productId: $p }) { nodes { reason listings { marketplace sku status errorCode } } } }`,
+        { p: toGlobalId("Product", products["EXP-1"].id) },
+      )
+    ).data.ocopClaimChanges.nodes[0];
+  await waitFor(
+    async () =>
+      (await claimListings()).listings.filter((l: { status: string }) => l.status === "UP_TO_DATE").length ===
+      3,
+    10_000,
   );
-  expect(q.data.ocopClaimChanges.nodes[0]).toEqual({
+  expect(await claimListings()).toEqual({
     reason: "EXPIRED",
     listings: [
       { marketplace: "LAZADA", sku: "EXP-1", status: "UP_TO_DATE", errorCode: null },
