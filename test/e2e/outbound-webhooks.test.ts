@@ -494,6 +494,44 @@ test("URLs: http(s) only; internal addresses refused in production unless allowe
   expect(d.attemptLog[0].error).toMatch(/internal address \(127\.0\.0\.1\)/);
 });
 
+test("two deliverers on one database send each delivery once", async () => {
+  const ds = hub.db.dataSource;
+  const c = await hub.gql(
+    CREATE,
+    { i: { producerId: toGlobalId("Producer", A.producerId), url: receiverUrl, events: ["STOCK_CHANGED"] } },
+    { key: A.key },
+  );
+  const id = c.data.createWebhookSubscription.subscription.id;
+  // The refused deliveries of the previous test stay FAILED; only this subscription's matter here.
+  await ds.query(`UPDATE webhook_subscription SET active = false WHERE id <> $1`, [id]);
+  const make = () =>
+    new WebhookDeliverer({
+      ds,
+      box: hub.services.sync.box,
+      log: createLogger("silent"),
+      policy: { allowPrivate: true },
+      connectionString: hub.db.url,
+      pollMs: 50,
+      concurrency: 4,
+    });
+  const [d1, d2] = [make(), make()];
+  got.length = 0;
+  answers = [];
+  // 30 changes in 30 transactions: 30 events.
+  for (let i = 0; i < 30; i++)
+    await ds.query(`UPDATE stock_level SET on_hand = on_hand + 1 WHERE variant_id = $1`, [A.variantId]);
+  await Promise.all([d1.start(), d2.start()]);
+  try {
+    await until("30 delivered", async () => (await deliveries(id, A.key, "DELIVERED"))!.totalCount === 30);
+  } finally {
+    await Promise.all([d1.stop(), d2.stop()]);
+  }
+  const ids = got.map((g) => g.headers["x-ocop-event-id"]);
+  expect(ids).toHaveLength(30);
+  expect(new Set(ids).size).toBe(30);
+  expect(d1.attempts + d2.attempts).toBe(30);
+});
+
 test("backoff doubles from the base up to the cap, with ±20 % jitter", () => {
   expect(backoffMs(1, 10_000, 3_600_000, () => 0.5)).toBe(10_000);
   expect(backoffMs(2, 10_000, 3_600_000, () => 0.5)).toBe(20_000);
