@@ -63,6 +63,7 @@ export class SyncScheduler {
 
   /** Brings the running tasks in line with ACTIVE channels' schedules. */
   async reload(): Promise<void> {
+    await this.requeueLostRuns().catch((err) => this.log.error({ err }, "re-queueing lost runs failed"));
     const rows: Array<{ id: string; settings: Record<string, unknown>; marketplace: MarketplaceCode }> =
       await this.rt.ds.query(`SELECT id, settings, marketplace FROM channel WHERE status = 'ACTIVE'`);
     const wanted = new Map<string, { channelId: string; kind: ScheduleKind; expr: string }>();
@@ -121,6 +122,21 @@ export class SyncScheduler {
     this.ticksOwned++;
     await this.queue.enqueueRun(rows[0].id, { singletonKey: key });
     return rows[0].id;
+  }
+
+  /**
+   * A process that died (or lost its connection) between creating a QUEUED run and queueing its job
+   * left a run no worker will ever take, and the tick guard above then blocks that channel and kind
+   * for an hour (found by the fault suite, test/faults). Such runs are queued again; job ids are
+   * derived from the tick key or run id, so a run whose job exists is not queued twice.
+   */
+  async requeueLostRuns(): Promise<number> {
+    const rows: Array<{ id: string; tick_key: string | null }> = await this.rt.ds.query(
+      `SELECT id, details->>'tickKey' AS tick_key FROM sync_run
+        WHERE status = 'QUEUED' AND queued_at < now() - interval '60 seconds' AND queued_at > now() - interval '1 hour'`,
+    );
+    for (const r of rows) await this.queue.enqueueRun(r.id, r.tick_key ? { singletonKey: r.tick_key } : {});
+    return rows.length;
   }
 
   /** Scheduled task keys (`<channelId>:<kind>`), for tests and ops. */

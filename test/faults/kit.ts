@@ -736,6 +736,17 @@ export async function checkInvariants(
       items.map((i) => `item ${i.id} ${i.kind} ${i.sku ?? ""}: ${i.status} without code/message`),
     ),
   );
+  // A run nobody will ever finish: no live job for it and (outbox runs) no dispatcher holding its
+  // per-(channel, kind) advisory lock. Looked at twice, 5 s apart, so a run being picked up is not flagged.
+  const first = new Set((await orphanRuns(ds)).map((r) => r.id));
+  await sleep(5_000);
+  const orphans = (await orphanRuns(ds)).filter((r) => first.has(r.id));
+  v.push(
+    ...violation(
+      "no sync run orphaned (RUNNING/QUEUED with no job and no dispatcher to finish it)",
+      orphans.map((r) => `run ${r.id} ${r.kind} (${r.trigger}) ${r.status} for ${r.age} s`),
+    ),
+  );
   const stuckRuns: Array<{ id: string; kind: string; status: string; age: number }> = await ds.query(
     `SELECT id, kind, status, extract(epoch FROM now() - coalesce(started_at, queued_at))::int AS age FROM sync_run
       WHERE (status = 'RUNNING' AND started_at < now() - interval '120 seconds')
@@ -779,6 +790,23 @@ export async function checkInvariants(
     ),
   );
   return v;
+}
+
+/** Runs in QUEUED/RUNNING (for over 15 s) that no live job will execute and no dispatcher is executing. */
+export async function orphanRuns(
+  ds: DataSource,
+): Promise<Array<{ id: string; kind: string; trigger: string; status: string; age: number }>> {
+  return ds.query(
+    `SELECT r.id, r.kind, r.trigger, r.status, extract(epoch FROM now() - coalesce(r.started_at, r.queued_at))::int AS age
+       FROM sync_run r
+      WHERE r.status IN ('QUEUED','RUNNING') AND coalesce(r.started_at, r.queued_at) < now() - interval '15 seconds'
+        AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = 'sync-run' AND j.data->>'runId' = r.id::text
+                          AND j.state IN ('created','retry','active'))
+        AND NOT (r.kind IN ('PRICE','STOCK','CONTENT') AND r.status = 'RUNNING' AND EXISTS (
+              SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.objsubid = 1
+                 AND ((k.classid::bigint << 32) | k.objid::bigint)
+                     = hashtextextended('outbox:' || r.channel_id || ':' || lower(r.kind), 0)))`,
+  );
 }
 
 export function formatViolations(vs: Violation[]): string {

@@ -40,6 +40,7 @@ import {
   Ledger,
   marketplaceMismatches,
   missingOrders,
+  orphanRuns,
   placeOrder,
   publish,
   SandboxProcess,
@@ -358,6 +359,8 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
             AND (stock_version > stock_pushed_version OR price_version > price_pushed_version OR l.state = 'PENDING')`,
       );
       if (busy || dirty) continue;
+      // Runs lost between their creation and their job are re-queued by the scheduler: wait for them.
+      if ((await orphanRuns(ds)).some((r) => r.status === "QUEUED")) continue;
       if ((await marketplaceMismatches(ds, sandboxes, w)).length) continue;
       settled = true;
       break;

@@ -1,0 +1,93 @@
+/**
+ * Found by the fault suite (seed 1246855089): a worker killed between a scheduler tick's INSERT of
+ * its QUEUED run and the enqueue of its job left a run nobody would take, and the tick guard then
+ * blocked that channel's RECONCILE schedule for an hour. The scheduler now re-queues such runs;
+ * this proves it on a real pg-boss queue: the lost run gets a job and is executed once, a run whose
+ * job exists is not queued twice, and a run only just created is left to its own tick.
+ */
+import crypto from "node:crypto";
+import { SecretBox } from "../../src/common/crypto";
+import { createLogger } from "../../src/common/logger";
+import { PgBossJobQueue } from "../../src/sync/job-queue";
+import { createSyncRuntime, SyncRuntime } from "../../src/sync/runtime";
+import { SyncScheduler } from "../../src/sync/scheduler";
+import { SyncKind } from "../../src/sync/entities/sync-run.entity";
+import { RunningWorker, startWorker } from "../../src/sync/worker";
+import { createTestDatabase, TestDatabase } from "../support/test-db";
+import { insertChannel } from "../support/channel-fixture";
+
+let db: TestDatabase;
+let rt: SyncRuntime;
+let queue: PgBossJobQueue;
+let worker: RunningWorker | null = null;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ poolSize: 10 });
+  rt = createSyncRuntime({
+    ds: db.dataSource,
+    box: new SecretBox([crypto.randomBytes(32)]),
+    log: createLogger("silent"),
+  });
+  queue = await new PgBossJobQueue({ connectionString: db.url, log: rt.log }).start();
+});
+
+afterAll(async () => {
+  if (worker) await worker.stop();
+  else await queue.stop();
+  await db?.drop();
+});
+
+async function queuedRun(channelId: string, ageSeconds: number, tick: string): Promise<string> {
+  const [r] = await db.dataSource.query(
+    `INSERT INTO sync_run (channel_id, kind, trigger, status, details, queued_at)
+     VALUES ($1, 'RECONCILE', 'SCHEDULE', 'QUEUED', jsonb_build_object('tickKey', $2::text), now() - make_interval(secs => $3))
+     RETURNING id`,
+    [channelId, tick, ageSeconds],
+  );
+  return r.id;
+}
+
+const jobsOf = async (runId: string): Promise<number> =>
+  (
+    await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'sync-run' AND data->>'runId' = $1`,
+      [runId],
+    )
+  )[0].n;
+
+test("a QUEUED run left without a job is queued again, once, and executed", async () => {
+  const channelId = await insertChannel(db.dataSource, {
+    marketplace: "shopee",
+    baseUrl: "http://127.0.0.1:1",
+  });
+  const lost = await queuedRun(channelId, 120, `RECONCILE:${channelId}:lost`);
+  const fresh = await queuedRun(channelId, 5, `RECONCILE:${channelId}:fresh`);
+  const scheduler = new SyncScheduler(rt, queue, { pollMs: 60_000 });
+
+  expect(await scheduler.requeueLostRuns()).toBe(1);
+  expect(await jobsOf(lost)).toBe(1);
+  expect(await jobsOf(fresh)).toBe(0);
+  // Again (as every worker's poll does): the job id is the tick key's, so no second job.
+  await scheduler.requeueLostRuns();
+  expect(await jobsOf(lost)).toBe(1);
+
+  const executed: string[] = [];
+  worker = await startWorker(rt, queue, {
+    listen: false,
+    sweepMs: 0,
+    executors: {
+      [SyncKind.RECONCILE]: async (_rt, run) => {
+        executed.push(run.id);
+      },
+    },
+  });
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    const [r] = await db.dataSource.query(`SELECT status FROM sync_run WHERE id = $1`, [lost]);
+    if (r.status === "FINISHED") break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  expect(executed).toEqual([lost]);
+  const [after] = await db.dataSource.query(`SELECT status FROM sync_run WHERE id = $1`, [lost]);
+  expect(after.status).toBe("FINISHED");
+});
