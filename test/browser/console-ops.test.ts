@@ -250,8 +250,40 @@ describeWithChromium("console: ops pages", () => {
     await page.setViewportSize({ width: 375, height: 812 });
   });
 
-  it("shows queue depth to the operations desk", async () => {
+  it("shows stock drift found by reconciliation, and queue depth to the operations desk", async () => {
+    // Every stock change pushed first (a pending push is not drift)…
+    await until("no pending stock push", async () => {
+      const [p] = await env.hub.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM listing WHERE stock_version > stock_pushed_version`,
+      );
+      return p.n === 0;
+    });
+    // …then a sale on Shopee that the hub has not heard of: the marketplace now shows less stock.
+    const [s] = await env.hub.db.dataSource.query(
+      `SELECT shop_id FROM channel WHERE name = 'Shopee Hà Giang'`,
+    );
+    const remoteBefore = env.sandboxes.shopee!.skuView(s.shop_id, "MO-BH-500")!.stock;
+    env.sandboxes.shopee!.createOrder(s.shop_id, [{ sku: "MO-BH-500", quantity: 3 }]);
+    const r = await env.hub.gql(
+      `mutation($c: ID!) { triggerSync(channelId: $c, kind: RECONCILE) { run { id } userErrors { code } } }`,
+      { c: shopee },
+    );
+    expect(r.data.triggerSync.userErrors).toEqual([]);
+    const runId = r.data.triggerSync.run.id;
+    await until("the reconciliation", async () => {
+      const x = await env.hub.gql(`query($id: ID!) { syncRun(id: $id) { status } }`, { id: runId });
+      return x.data.syncRun.status === "FINISHED";
+    });
     await page.goto(`${env.origin}/console/#/drift`);
+    await page.waitForSelector('[data-testid="drift-row"]');
+    const rows = await page.$$eval('[data-testid="drift-row"]', (els) =>
+      els.map((e) => Array.from(e.querySelectorAll("td")).map((td) => td.lastChild?.textContent ?? "")),
+    );
+    expect(rows).toHaveLength(1);
+    const [channel, sku, kind, remote, desired] = rows[0];
+    expect([channel, sku, kind]).toEqual(["Shopee · Shopee Hà Giang", "MO-BH-500", "stock"]);
+    expect(Number(remote)).toBe(remoteBefore - 3);
+    expect(Number(desired)).toBe(remoteBefore);
     await page.waitForSelector('[data-testid="queues"] li');
     await screenshot(page, "ops-06-drift-and-queues");
     expect(await page.textContent('[data-testid="queues"]')).not.toContain("chỉ hiển thị");
