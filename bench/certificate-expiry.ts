@@ -8,9 +8,10 @@
  * titles. Measured: from T until the last sandbox shows no claim for any of the N products, read
  * from the sandboxes' own state.
  *
- * Baseline in the same run: N other products on the same shops whose certificates are revoked by
- * one explicit write (a single UPDATE, as an import or an admin fix would do): from the commit until
- * the last sandbox shows no claim.
+ * Then, on the same listings: re-recognition (N new decisions in one INSERT) until every sandbox shows
+ * the claim again, and the baseline: those certificates revoked by one explicit write (a single
+ * UPDATE, as an import or an admin fix would do), from its commit until the last sandbox shows no
+ * claim.
  *
  * Tiki reviews content edits: the connector does not send them (CONTENT_REVIEW_REQUIRED) and the
  * Tiki sandbox has no content-update endpoint, so Tiki keeps the old title; the figure covers
@@ -95,7 +96,12 @@ interface Shop {
  * Waits until no SKU of `skus` shows "OCOP" on the PUSHED marketplaces; returns, per marketplace,
  * the ms after `t0` at which each SKU was first seen without the claim.
  */
-async function watch(shops: Shop[], skus: string[], t0: number): Promise<Map<MarketplaceCode, number[]>> {
+async function watch(
+  shops: Shop[],
+  skus: string[],
+  t0: number,
+  done: (title: string) => boolean = (t) => !/OCOP/.test(t),
+): Promise<Map<MarketplaceCode, number[]>> {
   const seen = new Map<MarketplaceCode, Map<string, number>>(PUSHED.map((c) => [c, new Map()]));
   for (;;) {
     const now = performance.now();
@@ -108,27 +114,25 @@ async function watch(shops: Shop[], skus: string[], t0: number): Promise<Map<Mar
       for (const sku of skus) {
         if (m.has(sku)) continue;
         const title = shown.get(sku) ?? "";
-        if (title && !/OCOP/.test(title)) m.set(sku, now - t0);
+        if (title && done(title)) m.set(sku, now - t0);
         else left++;
       }
     }
     if (left === 0) break;
     if (now - t0 > TIMEOUT_MS) {
       const per = [...seen].map(([code, m]) => `${code} ${skus.length - m.size}`).join(", ");
-      throw new Error(
-        `${left} SKU × marketplace pairs still show a claim after ${TIMEOUT_MS / 1000} s (${per})`,
-      );
+      throw new Error(`${left} SKU × marketplace pairs not there after ${TIMEOUT_MS / 1000} s (${per})`);
     }
     await new Promise((r) => setTimeout(r, TICK_MS));
   }
   return new Map([...seen].map(([code, m]) => [code, [...m.values()].sort((a, b) => a - b)]));
 }
 
-function line(label: string, per: Map<MarketplaceCode, number[]>): string {
+function line(label: string, per: Map<MarketplaceCode, number[]>, what = "without claim"): string {
   const all = [...per.values()].flat().sort((a, b) => a - b);
   const f = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   return [
-    `${label}: last marketplace without claim ${f(all[all.length - 1])} (p50 of SKU × marketplace ${f(percentile(all, 50))})`,
+    `${label}: last marketplace ${what} ${f(all[all.length - 1])} (p50 of SKU × marketplace ${f(percentile(all, 50))})`,
     ...[...per].map(
       ([code, l]) =>
         `    ${code.padEnd(11)} first ${f(l[0])}, p50 ${f(percentile(l, 50))}, last ${f(l[l.length - 1])}`,
@@ -143,7 +147,7 @@ async function main(): Promise<void> {
   const clock = new ShiftedClock();
   clock.set(new Date(T.getTime() - 30 * 60_000));
   console.log(
-    `certificate-expiry bench: ${n} products expiring + ${n} revoked, 1 SKU each, on 4 sandboxes (${LATENCY_MS} ms added latency); ${machine()}`,
+    `certificate-expiry bench: ${n} products, 1 SKU each, on 4 sandboxes (${LATENCY_MS} ms added latency): expiry at T, then re-recognition, then revocation by one write, on the same listings; ${machine()}`,
   );
   const scratch = await scratchDatabase("claims");
   const ds = createDataSource({ url: scratch.url, poolSize: 20, applicationName: "bench-claims" });
@@ -165,12 +169,12 @@ async function main(): Promise<void> {
     const [producer] = await ds.query(
       `INSERT INTO producer (legal_name, name_key, type) VALUES ('HTX Chè Bench', 'htx che bench', 'COOPERATIVE') RETURNING id`,
     );
-    const skus = Array.from({ length: 2 * n }, (_, i) => `CHE-${String(i).padStart(4, "0")}`);
+    const skus = Array.from({ length: n }, (_, i) => `CHE-${String(i).padStart(4, "0")}`);
     const products: Array<{ id: string }> = await ds.query(
       `INSERT INTO product (producer_id, name, search_key, slug, category, description, images)
        SELECT $1, 'Chè Tân Cương ' || g, 'che tan cuong ' || g, 'che-tan-cuong-' || g, 'FOOD', 'Chè búp.', '[]'
          FROM generate_series(1, $2) g ORDER BY g RETURNING id`,
-      [producer.id, 2 * n],
+      [producer.id, n],
     );
     const variants: Array<{ id: string }> = await ds.query(
       `INSERT INTO variant (product_id, producer_id, sku, pack_spec, price_vnd)
@@ -181,13 +185,12 @@ async function main(): Promise<void> {
       `INSERT INTO stock_level (variant_id, on_hand, reserved) SELECT unnest($1::uuid[]), 50, 0`,
       [variants.map((v) => v.id)],
     );
-    const revoked = products.slice(n).map((p) => p.id);
+    const ids = products.map((p) => p.id);
     await ds.query(
       `INSERT INTO ocop_certification (product_id, star, decision_number, decision_date, issuer_level, issuer_name, valid_until, validity_basis, verification)
-       SELECT p, 4, 'B' || i || '/QĐ-UBND', '2023-11-26', 'PROVINCE', 'UBND tỉnh Thái Nguyên',
-              CASE WHEN i <= $2 THEN $3::date ELSE $3::date + 400 END, 'DECISION_DATE', 'A'
+       SELECT p, 4, 'B' || i || '/QĐ-UBND', '2023-11-26', 'PROVINCE', 'UBND tỉnh Thái Nguyên', $2::date, 'DECISION_DATE', 'A'
          FROM unnest($1::uuid[]) WITH ORDINALITY AS t(p, i)`,
-      [products.map((p) => p.id), n, validUntil],
+      [ids, validUntil],
     );
 
     // Initial publish on the real path (no latency yet: it is not what is measured).
@@ -216,8 +219,7 @@ async function main(): Promise<void> {
       const claimed = skus.filter((sku) =>
         /OCOP 4 sao$/.test(s.sb.skuView(s.shopId, sku)?.title ?? ""),
       ).length;
-      if (claimed !== 2 * n)
-        throw new Error(`${s.code}: ${claimed} of ${2 * n} SKUs show the claim after publish`);
+      if (claimed !== n) throw new Error(`${s.code}: ${claimed} of ${n} SKUs show the claim after publish`);
       s.sb.setFaults({ latencyMs: LATENCY_MS });
       s.sb.resetCounters();
     }
@@ -228,38 +230,54 @@ async function main(): Promise<void> {
     // Let the job record the first claims (written by the inserts above) before measuring.
     await new Promise((r) => setTimeout(r, 3_000));
 
-    // Baseline: an explicit revoke write.
-    const rSkus = skus.slice(n);
-    const tW = performance.now();
-    await ds.query(
-      `UPDATE ocop_certification SET revoked_at = now(), revocation_reason = 'bench' WHERE product_id = ANY($1::uuid[])`,
-      [revoked],
-    );
-    const base = await watch(shops, rSkus, tW);
-    console.log(line(`baseline, ${n} certificates revoked by one write (from its commit)`, base));
-
-    // Expiry by time: the clock reaches T; nothing is written.
-    const eSkus = skus.slice(0, n);
+    // 1. Expiry by time: the clock reaches T; nothing is written.
     await worker.listener.idle();
     clock.set(new Date(T.getTime() - 3_000));
     const tT = performance.now() + (T.getTime() - clock.now().getTime());
     await new Promise((r) => setTimeout(r, Math.max(0, tT - performance.now() - 100)));
     const stillBefore = shops
       .filter((s) => PUSHED.includes(s.code))
-      .every((s) => eSkus.every((sku) => /OCOP/.test(s.sb.skuView(s.shopId, sku)!.title)));
-    const exp = await watch(shops, eSkus, tT);
+      .every((s) => skus.every((sku) => /OCOP/.test(s.sb.skuView(s.shopId, sku)!.title)));
+    const exp = await watch(shops, skus, tT);
     console.log(line(`expiry at T, ${n} certificates (from T, no write)`, exp));
     console.log(
       `  claims still shown just before T: ${stillBefore ? "yes (all)" : "NO"}; target: ≤ 60 s after T`,
     );
+
+    // 2. Re-recognition (new decisions, one write): the claims come back on the same listings.
+    await worker.listener.idle();
+    const tR = performance.now();
+    await ds.query(
+      `INSERT INTO ocop_certification (product_id, star, decision_number, decision_date, issuer_level, issuer_name, valid_until, validity_basis, verification, is_re_recognition)
+       SELECT p, 4, 'R' || i || '/QĐ-UBND', $2::date, 'PROVINCE', 'UBND tỉnh Thái Nguyên', $2::date + interval '36 months', 'DECISION_DATE', 'A', true
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS t(p, i)`,
+      [ids, vnToday(clock.now())],
+    );
+    const back = await watch(shops, skus, tR, (t) => /OCOP 4 sao$/.test(t));
+    console.log(
+      line(`re-recognition, ${n} new decisions in one write (from its commit)`, back, "with claim"),
+    );
+
+    // 3. Baseline: the same listings, the claim removed by an explicit revoke write.
+    await worker.listener.idle();
+    const tW = performance.now();
+    await ds.query(
+      `UPDATE ocop_certification SET revoked_at = now(), revocation_reason = 'bench'
+        WHERE product_id = ANY($1::uuid[]) AND revoked_at IS NULL`,
+      [ids],
+    );
+    const base = await watch(shops, skus, tW);
+    console.log(line(`baseline, ${n} certificates revoked by one write (from its commit)`, base));
+    await new Promise((r) => setTimeout(r, 3_000)); // the job records the written changes within a poll
     const [rec] = await ds.query(
       `SELECT count(*) FILTER (WHERE reason = 'EXPIRED' AND source = 'SCHEDULE')::int AS expired,
               count(*) FILTER (WHERE reason = 'REVOKED')::int AS revoked,
+              count(*) FILTER (WHERE reason = 'RECOGNISED' AND source = 'WRITE')::int AS recognised,
               coalesce(sum(listings_touched) FILTER (WHERE reason = 'EXPIRED'), 0)::int AS touched
          FROM ocop_claim_change`,
     );
     console.log(
-      `  recorded: ${rec.expired} EXPIRED (schedule), ${rec.revoked} REVOKED changes; ${rec.touched} listings marked by the expiry run`,
+      `  recorded: ${rec.expired} EXPIRED (schedule), ${rec.recognised} RECOGNISED (write, incl. the ${n} initial ones), ${rec.revoked} REVOKED changes; ${rec.touched} listings marked by the expiry run`,
     );
     const tiki = shops.find((s) => s.code === "tiki");
     if (tiki) {
@@ -269,7 +287,7 @@ async function main(): Promise<void> {
           WHERE c.marketplace = 'tiki' AND l.last_error->>'code' = 'CONTENT_REVIEW_REQUIRED'`,
       );
       console.log(
-        `  tiki: ${still} of ${2 * n} SKUs still show the claim (content edits need Tiki's review; ${review} listings marked CONTENT_REVIEW_REQUIRED)`,
+        `  tiki: ${still} of ${n} SKUs still show the claim (content edits need Tiki's review; ${review} listings marked CONTENT_REVIEW_REQUIRED)`,
       );
     }
   } finally {
