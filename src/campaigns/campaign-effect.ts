@@ -3,7 +3,9 @@
  * marketplaces.
  *
  * Price: while an occurrence of a campaign is RUNNING, a listing of one of its variants on one of
- * its channels should show the campaign price (campaign-rules.ts campaignPrice); otherwise the
+ * its PRICE_ADJUST channels should show the campaign price (campaign-rules.ts campaignPrice); on a
+ * NATIVE_PROMOTION channel the marketplace applies the sale itself (campaign-promotions.ts) and the
+ * listed price stays the normal one; otherwise the
  * normal price. desired-state.ts joins CAMPAIGN_PRICE_SQL into its one query, so the outbox,
  * publish and reconciliation all agree, and at the end the normal price is computed from the
  * catalogue price of that moment (a price changed during the window is what comes back).
@@ -34,6 +36,7 @@ export const CAMPAIGN_PRICE_SQL = `
          cv.sale_price_vnd AS campaign_sale_price
     FROM campaign_variant cv
     JOIN campaign_channel cc ON cc.campaign_id = cv.campaign_id AND cc.channel_id = l.channel_id
+                            AND cc.method = 'PRICE_ADJUST'
     JOIN campaign k ON k.id = cv.campaign_id
    WHERE ${ANY_RUNNING} AND cv.variant_id = l.variant_id
      AND EXISTS (SELECT 1 FROM campaign_occurrence o WHERE o.campaign_id = cv.campaign_id AND o.state = 'RUNNING')
@@ -73,7 +76,7 @@ export async function touchCampaignListings(
         WHERE l.state <> 'DELISTED'
           AND EXISTS (SELECT 1 FROM campaign_channel cc JOIN campaign_variant cv ON cv.campaign_id = cc.campaign_id
                        WHERE cc.campaign_id = ANY($1::uuid[]) AND cc.channel_id = l.channel_id
-                         AND cv.variant_id = l.variant_id)
+                         AND cc.method = 'PRICE_ADJUST' AND cv.variant_id = l.variant_id)
         RETURNING l.channel_id
      ), notified AS (
        SELECT pg_notify('ocop_outbox', channel_id::text || ':price') FROM (SELECT DISTINCT channel_id FROM touched) d

@@ -152,21 +152,54 @@ const NATIVE_FEATURE: Record<MarketplaceCode, string> = {
   tiki: "Tiki seller promotions",
 };
 
+/** Shopee discounts last at least an hour. */
+export const NATIVE_MIN_DURATION_MS = 3_600_000;
+/** A native promotion is scheduled at least this long before its start (else PRICE_ADJUST). */
+export const NATIVE_LEAD_MS = 10 * 60_000;
+
 /**
- * Every marketplace gets PRICE_ADJUST today: the hub changes the listed price at start and restores
- * the normal price at the end through the outbox. The native promotion APIs exist (named in the
- * reason) but the connectors and sandboxes do not drive them yet; the preview says so honestly.
+ * NATIVE_PROMOTION where the connector drives the marketplace's promotions (Shopee today) and
+ * every window fits its rules (at least an hour, starting at least NATIVE_LEAD_MS from now): the
+ * marketplace applies and ends the sale itself, the listed price is not touched. Otherwise
+ * PRICE_ADJUST: the hub changes the listed price at the start and restores it at the end.
  */
-export function applyPlan(marketplace: MarketplaceCode): ApplyPlan {
+export function applyPlan(
+  marketplace: MarketplaceCode,
+  native: { supported: boolean; windows: Window[]; now: Date } = {
+    supported: false,
+    windows: [],
+    now: new Date(0),
+  },
+): ApplyPlan {
   const feature = NATIVE_FEATURE[marketplace];
-  return {
+  const adjust = (vi: string, en: string): ApplyPlan => ({
     method: "PRICE_ADJUST",
+    reasonVi: `${vi}; giá niêm yết được đổi sang giá khuyến mãi lúc bắt đầu và trả về giá thường lúc kết thúc.`,
+    reasonEn: `${en}; the listed price is changed to the sale price at the start and restored to the normal price at the end.`,
+  });
+  if (!native.supported)
+    return adjust(
+      `Hub chưa điều khiển tính năng khuyến mãi của sàn (${feature})`,
+      `The hub does not drive the marketplace's own promotion feature (${feature}) yet`,
+    );
+  if (native.windows.some((w) => w.endsAt.getTime() - w.startsAt.getTime() < NATIVE_MIN_DURATION_MS))
+    return adjust(
+      `${feature} cần kéo dài ít nhất 1 giờ, khung giờ này ngắn hơn`,
+      `${feature} must last at least an hour and this window is shorter`,
+    );
+  if (native.windows.some((w) => w.startsAt.getTime() - native.now.getTime() < NATIVE_LEAD_MS))
+    return adjust(
+      `Khung giờ bắt đầu quá sớm để đặt lịch ${feature} trước (cần ít nhất 10 phút)`,
+      `The window starts too soon to schedule a ${feature} ahead (at least 10 minutes needed)`,
+    );
+  return {
+    method: "NATIVE_PROMOTION",
     reasonVi:
-      `Hub chưa điều khiển tính năng khuyến mãi của sàn (${feature}); giá niêm yết được đổi sang giá ` +
-      `khuyến mãi lúc bắt đầu và trả về giá thường lúc kết thúc.`,
+      `Hub đặt lịch ${feature} trước giờ bắt đầu; sàn tự áp dụng và tự kết thúc khuyến mãi đúng giờ, ` +
+      `giá niêm yết không đổi (nếu không đặt được, hub tự đổi giá niêm yết).`,
     reasonEn:
-      `The hub does not drive the marketplace's own promotion feature (${feature}) yet; the listed ` +
-      `price is changed to the sale price at the start and restored to the normal price at the end.`,
+      `The hub schedules a ${feature} ahead of the start; the marketplace applies and ends the sale on ` +
+      `time itself and the listed price is not changed (if scheduling fails, the hub changes the listed price instead).`,
   };
 }
 

@@ -6,25 +6,31 @@
  * number of processes each start and each end happens once, and its listings are touched once; the
  * NOTIFY at commit wakes the outbox, which pushes the sale (or normal) prices.
  *
+ * After the flip, the tick drives native promotions (campaign-promotions.ts).
  * Time comes from the runtime's Clock, so tests move time by hand. An occurrence missed entirely
  * (the hub was down for the whole window) is ended without touching anything: it never took effect.
  */
 import type { EntityManager } from "typeorm";
 import type { Logger } from "../common/logger";
+import type { Clock } from "../common/time";
 import type { SyncRuntime } from "../sync/runtime";
 import { touchCampaignListings } from "./campaign-effect";
+import { syncPromotions, type PromotionSyncResult } from "./campaign-promotions";
 
 export interface TickResult {
   started: number;
   ended: number;
   /** Listings marked dirty (price + stock). */
   touched: number;
+  promotions?: PromotionSyncResult;
 }
 
 export interface CampaignTickerOptions {
   /** Period of the ticks, ms. Default 1,000: a window opens and closes within about a second. */
   everyMs?: number;
   log?: Logger;
+  /** What "now" is for windows; the runtime's clock by default (tests move a ManualClock). */
+  clock?: Clock;
 }
 
 export class CampaignTicker {
@@ -61,7 +67,7 @@ export class CampaignTicker {
 
   /** One tick at the clock's current time; safe to run concurrently in any number of processes. */
   async tick(): Promise<TickResult> {
-    const now = this.rt.clock.now();
+    const now = (this.o.clock ?? this.rt.clock).now();
     const result = await this.rt.ds.transaction(async (m) => {
       const started: Array<{ campaign_id: string }> = await m.query(
         `WITH flipped AS (UPDATE campaign_occurrence SET state = 'RUNNING', started_at = now()
@@ -88,6 +94,11 @@ export class CampaignTicker {
          SELECT campaign_id FROM flipped`,
         [now],
       );
+      // The marketplace ended its own promotions at their end time.
+      await m.query(
+        `UPDATE campaign_promotion SET state = 'ENDED', updated_at = now() WHERE state = 'SCHEDULED' AND ends_at <= $1`,
+        [now],
+      );
       const effective = [...new Set([...started, ...ended].map((r) => r.campaign_id))];
       const touched = await touchCampaignListings(m, effective);
       await refreshStates(m, [...new Set([...effective, ...missed.map((r) => r.campaign_id)])]);
@@ -95,7 +106,11 @@ export class CampaignTicker {
     });
     if (result.started || result.ended)
       this.log.info({ ...result, at: now.toISOString() }, "campaign windows flipped");
-    return result;
+    // Native promotions to schedule or remove on the marketplaces (calls outside the flip's transaction).
+    const promotions = await syncPromotions(this.rt, now);
+    if (promotions.scheduled || promotions.ended || promotions.fellBack)
+      this.log.info({ ...promotions }, "campaign promotions synced");
+    return { ...result, promotions };
   }
 }
 

@@ -17,6 +17,7 @@ import { channelPrice, settingsOf } from "../channels/channel-settings";
 import type { MarketplaceCode } from "../channels/channel.entity";
 import {
   ApplyMethod,
+  ApplyPlan,
   CampaignPricing,
   CampaignState,
   MAX_OCCURRENCES,
@@ -65,7 +66,7 @@ export interface CampaignRow {
   cancelledAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
-  channels: Array<{ channelId: string; name: string; marketplace: MarketplaceCode }>;
+  channels: Array<{ channelId: string; name: string; marketplace: MarketplaceCode; method: ApplyMethod }>;
   variants: Array<{ variantId: string; sku: string; salePriceVnd: number | null; reservedUnits: number }>;
   occurrences: Array<{
     startsAt: Date;
@@ -268,13 +269,10 @@ export class CampaignService {
     });
     if (errors.length) throw new UserErrors(errors);
 
-    const preview = await this.preview(
-      input,
-      pricing,
-      discount?.value ?? null,
-      input.channelIds.map((id) => channelById.get(id)!),
-      variantById,
-    );
+    const targets = input.channelIds.map((id) => channelById.get(id)!);
+    const plans = new Map(targets.map((c) => [c.id, this.planFor(c.marketplace, windows)]));
+    const preview = await this.preview(input, pricing, discount?.value ?? null, targets, variantById, plans);
+    const native = targets.filter((c) => plans.get(c.id)!.method === "NATIVE_PROMOTION").map((c) => c.id);
     const run = async (m: EntityManager): Promise<CampaignRow | null> => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
         `campaign:${input.producerId}`,
@@ -302,6 +300,13 @@ export class CampaignService {
             WHERE id = $8 AND producer_id = $1`,
           [...values, id],
         );
+        // Promotions already on the marketplace are removed from it (the ticker's promotion sync).
+        await m.query(
+          `UPDATE campaign_promotion
+              SET state = CASE WHEN external_id IS NULL THEN 'ENDED' ELSE 'CANCELLING' END, updated_at = now()
+            WHERE campaign_id = $1 AND state IN ('PENDING', 'SCHEDULED')`,
+          [id],
+        );
         for (const t of ["campaign_channel", "campaign_variant", "campaign_occurrence"])
           await m.query(`DELETE FROM ${t} WHERE campaign_id = $1`, [id]);
       } else {
@@ -312,10 +317,12 @@ export class CampaignService {
         );
         id = c.id;
       }
-      await m.query(`INSERT INTO campaign_channel (campaign_id, channel_id) SELECT $1, unnest($2::uuid[])`, [
-        id,
-        input.channelIds,
-      ]);
+      await m.query(
+        `INSERT INTO campaign_channel (campaign_id, channel_id, method)
+         SELECT $1, c, CASE WHEN c = ANY($3::uuid[]) THEN 'NATIVE_PROMOTION' ELSE 'PRICE_ADJUST' END
+           FROM unnest($2::uuid[]) AS c`,
+        [id, input.channelIds, native],
+      );
       await m.query(
         `INSERT INTO campaign_variant (campaign_id, variant_id, sale_price_vnd, reserved_units)
          SELECT $1, v, p, r FROM unnest($2::uuid[], $3::int[], $4::int[]) AS t(v, p, r)`,
@@ -331,6 +338,13 @@ export class CampaignService {
          SELECT $1, s, e FROM unnest($2::timestamptz[], $3::timestamptz[]) AS t(s, e)`,
         [id, windows.map((w) => w.startsAt), windows.map((w) => w.endsAt)],
       );
+      if (native.length > 0)
+        await m.query(
+          `INSERT INTO campaign_promotion (campaign_id, occurrence_id, channel_id, starts_at, ends_at)
+           SELECT o.campaign_id, o.id, c, o.starts_at, o.ends_at
+             FROM campaign_occurrence o, unnest($2::uuid[]) AS c WHERE o.campaign_id = $1`,
+          [id, native],
+        );
       return (await this.load(m, [id]))[0];
     };
     // A dry run takes the same lock and overlap check, and writes nothing.
@@ -441,6 +455,16 @@ export class CampaignService {
     });
   }
 
+  /** How a channel of this marketplace gets the sale price for these windows. */
+  private planFor(marketplace: MarketplaceCode, windows: Window[]): ApplyPlan {
+    const c = this.rt.connectors[marketplace];
+    return applyPlan(marketplace, {
+      supported: c.capabilities.has("promotion") && !!c.schedulePromotion,
+      windows,
+      now: this.rt.clock.now(),
+    });
+  }
+
   /** Per channel × variant: normal price today, sale price, and how the marketplace gets it. */
   private async preview(
     input: CampaignInput,
@@ -453,6 +477,7 @@ export class CampaignService {
       settings: Record<string, unknown> | null;
     }>,
     variantById: Map<string, { id: string; sku: string; price_vnd: number | null }>,
+    plans: Map<string, ApplyPlan>,
   ): Promise<PreviewRow[]> {
     const listed: Array<{ channel_id: string; variant_id: string }> = await this.rt.ds.query(
       `SELECT channel_id, variant_id FROM listing
@@ -463,7 +488,7 @@ export class CampaignService {
     const out: PreviewRow[] = [];
     for (const c of channels) {
       const rule = settingsOf(c.settings).priceRule;
-      const plan = applyPlan(c.marketplace);
+      const plan = plans.get(c.id)!;
       for (const v of input.variants) {
         const variant = variantById.get(v.variantId)!;
         const normal = channelPrice(variant.price_vnd, rule);
@@ -525,6 +550,13 @@ export class CampaignService {
         [occ.map((o) => o.id)],
       );
       if (occ.some((o) => o.state === "RUNNING")) await touchCampaignListings(m, [id]);
+      // A promotion scheduled on the marketplace is ended (or deleted) there by the promotion sync.
+      await m.query(
+        `UPDATE campaign_promotion
+            SET state = CASE WHEN external_id IS NULL THEN 'ENDED' ELSE 'CANCELLING' END, updated_at = now()
+          WHERE occurrence_id = ANY($1::bigint[]) AND state IN ('PENDING', 'SCHEDULED')`,
+        [occ.map((o) => o.id)],
+      );
       await m.query(
         `UPDATE campaign SET state = 'CANCELLED', cancelled_at = now(), updated_at = now() WHERE id = $1`,
         [id],
@@ -582,12 +614,17 @@ export class CampaignService {
   private async load(m: EntityManager, ids: string[]): Promise<CampaignRow[]> {
     if (ids.length === 0) return [];
     const rows: CampaignDbRow[] = await m.query(`SELECT * FROM campaign WHERE id = ANY($1::uuid[])`, [ids]);
-    const channels: Array<{ campaign_id: string; id: string; name: string; marketplace: MarketplaceCode }> =
-      await m.query(
-        `SELECT cc.campaign_id, c.id, c.name, c.marketplace FROM campaign_channel cc
+    const channels: Array<{
+      campaign_id: string;
+      id: string;
+      name: string;
+      marketplace: MarketplaceCode;
+      method: ApplyMethod;
+    }> = await m.query(
+      `SELECT cc.campaign_id, c.id, c.name, c.marketplace, cc.method FROM campaign_channel cc
            JOIN channel c ON c.id = cc.channel_id WHERE cc.campaign_id = ANY($1::uuid[]) ORDER BY c.name, c.id`,
-        [ids],
-      );
+      [ids],
+    );
     const variants: Array<{
       campaign_id: string;
       variant_id: string;
@@ -636,6 +673,7 @@ export class CampaignService {
             channelId: c.id,
             name: c.name,
             marketplace: c.marketplace,
+            method: c.method,
           })),
           variants: (variantsOf.get(id) ?? []).map((v) => ({
             variantId: v.variant_id,

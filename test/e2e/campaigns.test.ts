@@ -18,6 +18,7 @@ import { clearRemoteCatalogCache } from "../../src/channels/mapping.service";
 import { ManualClock } from "../../src/common/time";
 import { CampaignTicker } from "../../src/campaigns/campaign-ticker";
 import { ApiKeyRole } from "../../src/auth/api-key.entity";
+import type { ShopeeSandbox } from "../../src/sandbox/shopee/shopee.sandbox";
 import { processOrderImportJob } from "../../src/orders/order-import.service";
 
 const CODES: MarketplaceCode[] = ["shopee", "lazada", "tiktok-shop", "tiki"];
@@ -40,7 +41,7 @@ let ticker: CampaignTicker;
 const CREATE = `mutation($input: CreateCampaignInput!, $dryRun: Boolean) {
   createCampaign(input: $input, dryRun: $dryRun) {
     dryRun
-    campaign { id name state pricing startsAt endsAt occurrences { startsAt endsAt state } variants { sku salePriceVnd reservedUnits } channels { marketplace } }
+    campaign { id name state pricing startsAt endsAt occurrences { startsAt endsAt state } variants { sku salePriceVnd reservedUnits } channels { marketplace method } }
     occurrences { startsAt endsAt }
     preview { marketplace sku normalPriceVnd salePriceVnd method reason reasonVi reasonEn listed reservedUnits warnings { code message } }
     userErrors { field code message }
@@ -53,7 +54,7 @@ beforeAll(async () => {
   hub = await startTestHub();
   hub.services.queue = queue;
   // The hub runs on the real clock (marketplace signatures need it); the ticker on a test clock.
-  ticker = new CampaignTicker({ ...hub.services.sync, clock });
+  ticker = new CampaignTicker(hub.services.sync, { clock });
   for (const code of CODES) {
     sandboxes[code] = SANDBOXES[code]();
     await sandboxes[code].start(0);
@@ -127,11 +128,33 @@ async function pushAll(): Promise<void> {
   }
 }
 
-/** What each marketplace shows for a SKU: { shopee: 85000, … }. */
+/**
+ * What each marketplace shows for a SKU: { shopee: 85000, … }. A price is what a buyer pays at the
+ * ticker's clock: on Shopee, a discount in force (native promotion) or else the listed price.
+ */
 function shown(sku: string, what: "priceVnd" | "stock"): Record<string, number | undefined> {
   return Object.fromEntries(
-    channels.map((c) => [c.marketplace, sandboxes[c.marketplace].skuView(c.shopId, sku)?.[what]]),
+    channels.map((c) => [
+      c.marketplace,
+      what === "priceVnd" && c.marketplace === "shopee"
+        ? (shopee().buyerPriceAt(c.shopId, sku, clock.now().getTime()) ?? undefined)
+        : sandboxes[c.marketplace].skuView(c.shopId, sku)?.[what],
+    ]),
   );
+}
+
+function shopee(): ShopeeSandbox {
+  return sandboxes.shopee as ShopeeSandbox;
+}
+
+function shopeeShop(): string {
+  return channels.find((c) => c.marketplace === "shopee")!.shopId;
+}
+
+/** Ticks at the real time: what the workers do right after a campaign is saved (schedules promotions). */
+async function tickNow() {
+  clock.set(new Date());
+  return ticker.tick();
 }
 
 function everywhere(value: number): Record<string, number> {
@@ -184,15 +207,28 @@ test("a dry run previews every channel × variant with its method and reason, an
     method: "PRICE_ADJUST",
     listed: true,
   });
+  // Shopee runs its own discount for a window of an hour or more; the others get the price adjusted.
   for (const x of p.preview) {
-    expect(x.method).toBe("PRICE_ADJUST");
     expect(x.reason).toBe(x.reasonEn);
-    expect(x.reasonEn).toMatch(/does not drive the marketplace's own promotion/);
-    expect(x.reasonVi).toMatch(/Hub chưa điều khiển/);
+    if (x.marketplace === "SHOPEE") {
+      expect(x.method).toBe("NATIVE_PROMOTION");
+      expect(x.reasonEn).toMatch(/schedules a Shopee discount \(v2\.discount\.add_discount\) ahead/);
+      expect(x.reasonVi).toMatch(/Hub đặt lịch Shopee discount/);
+    } else {
+      expect(x.method).toBe("PRICE_ADJUST");
+      expect(x.reasonEn).toMatch(/does not drive the marketplace's own promotion/);
+      expect(x.reasonVi).toMatch(/Hub chưa điều khiển/);
+    }
   }
-  expect(p.preview.find((x: any) => x.marketplace === "SHOPEE").reasonEn).toMatch(
-    /v2\.discount\.add_discount/,
+  // A window shorter than an hour cannot be a Shopee discount: adjusted there too, and said why.
+  const short = await hub.gql(
+    CREATE,
+    { input: input({ endsAt: new Date(Date.now() + 3_600_000 + 1_800_000).toISOString() }), dryRun: true },
+    { lang: "en" },
   );
+  const shortShopee = short.data.createCampaign.preview.find((x: any) => x.marketplace === "SHOPEE");
+  expect(shortShopee.method).toBe("PRICE_ADJUST");
+  expect(shortShopee.reasonEn).toMatch(/must last at least an hour/);
   expect(p.preview.flatMap((x: any) => x.warnings)).toEqual([]);
   // A "sale" price above the normal price is flagged where it is (not on Lazada, which lists at 94,000).
   const odd = await hub.gql(
@@ -296,6 +332,20 @@ test("a campaign is created SCHEDULED; an overlapping one on a shared variant an
   mainId = c.id;
   mainStart = new Date(c.startsAt);
   mainEnd = new Date(c.endsAt);
+  expect(c.channels.map((x: any) => [x.marketplace, x.method]).sort()).toEqual([
+    ["LAZADA", "PRICE_ADJUST"],
+    ["SHOPEE", "NATIVE_PROMOTION"],
+    ["TIKI", "PRICE_ADJUST"],
+    ["TIKTOK_SHOP", "PRICE_ADJUST"],
+  ]);
+  // The next tick schedules the Shopee discount for the window, with the sale prices, on Shopee itself.
+  expect((await tickNow()).promotions).toMatchObject({ scheduled: 1 });
+  const [discount] = shopee().discountsOf(shopeeShop());
+  // Shopee keeps whole seconds.
+  const seconds = (d: Date) => Math.floor(d.getTime() / 1000) * 1000;
+  expect(discount).toMatchObject({ name: "Livestream Chợ đêm trên mây", startsAt: seconds(mainStart) });
+  expect(discount.endsAt).toBe(seconds(mainEnd));
+  expect(Object.values(discount.prices).sort()).toEqual([159_000, 69_000]);
 
   const tiki = channels.find((x) => x.marketplace === "tiki")!;
   const overlapping = input({
@@ -358,15 +408,16 @@ test("nothing happens before the start; at the start the sale prices are live on
     [channels.map((c) => c.id)],
   );
   // Three processes' ticks at the same instant: one start, eight listings touched once.
-  const other = () => new CampaignTicker({ ...hub.services.sync, clock });
+  const other = () => new CampaignTicker(hub.services.sync, { clock });
   const results = await Promise.all([ticker.tick(), other().tick(), other().tick()]);
   expect(results.reduce((n, r) => n + r.started, 0)).toBe(1);
-  expect(results.reduce((n, r) => n + r.touched, 0)).toBe(8);
+  // Six listings: Shopee's listed price is not touched, its own discount does the work.
+  expect(results.reduce((n, r) => n + r.touched, 0)).toBe(6);
   const after = await hub.db.dataSource.query(
     `SELECT sum(price_version)::int AS v FROM listing WHERE channel_id = ANY($1::uuid[])`,
     [channels.map((c) => c.id)],
   );
-  expect(after[0].v - before[0].v).toBe(8);
+  expect(after[0].v - before[0].v).toBe(6);
   const q = await hub.gql(`query($id: ID!) { campaign(id: $id) { state occurrences { state startedAt } } }`, {
     id: mainId,
   });
@@ -374,6 +425,7 @@ test("nothing happens before the start; at the start the sale prices are live on
   await pushAll();
   expect(shown("CD-MAM-200", "priceVnd")).toEqual(everywhere(69_000));
   expect(shown("CD-MAM-500", "priceVnd")).toEqual(everywhere(159_000));
+  expect(shopee().skuView(shopeeShop(), "CD-MAM-200")!.priceVnd).toBe(85_000); // listed price unchanged
 });
 
 test("a catalogue price change during the window keeps the sale price; the end reverts to the NEW normal price", async () => {
@@ -422,6 +474,7 @@ test("a weekly recurrence (Fridays 20:30–23:00, Vietnam) materialises its occu
     expect(s.toISOString().slice(11, 16)).toBe("13:30"); // 20:30 in Vietnam
     expect(new Date(o.endsAt).getTime() - s.getTime()).toBe(150 * 60_000);
   }
+  expect((await tickNow()).promotions).toMatchObject({ scheduled: 3 });
   const first = c.occurrences[0];
   clock.set(new Date(first.startsAt));
   expect(await ticker.tick()).toMatchObject({ started: 1 });
@@ -446,6 +499,10 @@ test("a weekly recurrence (Fridays 20:30–23:00, Vietnam) materialises its occu
     "CANCELLED",
     "CANCELLED",
   ]);
+  // Its two Shopee discounts still to come are deleted from Shopee by the next tick.
+  const before = shopee().discountsOf(shopeeShop()).length;
+  expect((await tickNow()).promotions).toMatchObject({ ended: 2 });
+  expect(shopee().discountsOf(shopeeShop()).length).toBe(before - 2);
 });
 
 test("a percent discount follows each channel's rounding; cancelling mid-way reverts at once", async () => {
@@ -461,6 +518,7 @@ test("a percent discount follows each channel's rounding; cancelling mid-way rev
   });
   expect(r.data.createCampaign.userErrors).toEqual([]);
   const id = r.data.createCampaign.campaign.id;
+  expect((await tickNow()).promotions).toMatchObject({ scheduled: 1 });
   clock.set(start);
   expect(await ticker.tick()).toMatchObject({ started: 1 });
   await pushAll();
@@ -477,6 +535,8 @@ test("a percent discount follows each channel's rounding; cancelling mid-way rev
     state: "CANCELLED",
     occurrences: [{ state: "CANCELLED" }],
   });
+  // The next tick removes the Shopee discount; the outbox restores the others' listed prices.
+  expect((await ticker.tick()).promotions).toMatchObject({ ended: 1 });
   await pushAll();
   expect(shown("CD-MAM-200", "priceVnd")).toEqual(normal(99_000));
   expect(shown("CD-MAM-500", "priceVnd")).toEqual(normal(190_000));
@@ -584,7 +644,8 @@ test("updateCampaign replaces the definition before the start (not conflicting w
     occurrences: [{ startsAt: later.toISOString(), state: "SCHEDULED" }],
   });
   clock.set(later);
-  expect(await ticker.tick()).toMatchObject({ started: 1 });
+  // No tick scheduled a Shopee discount before the start: Shopee falls back to a price adjustment.
+  expect(await ticker.tick()).toMatchObject({ started: 1, promotions: { fellBack: 1 } });
   await pushAll();
   expect(shown("CD-MAM-200", "priceVnd")).toEqual(everywhere(75_000));
   expect(shown("CD-MAM-500", "priceVnd")).toEqual(normal(190_000));

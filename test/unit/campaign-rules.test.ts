@@ -87,7 +87,25 @@ describe("weekly recurrence", () => {
   });
 });
 
-test("every marketplace is PRICE_ADJUST today, with the reason in both languages", () => {
+test("native promotion only where supported, for windows of an hour or more scheduled 10 minutes ahead", () => {
+  const now = new Date("2026-11-27T00:00:00Z");
+  const w = (startMin: number, minutes: number) => ({
+    startsAt: new Date(now.getTime() + startMin * 60_000),
+    endsAt: new Date(now.getTime() + (startMin + minutes) * 60_000),
+  });
+  expect(applyPlan("shopee", { supported: true, windows: [w(60, 150)], now }).method).toBe(
+    "NATIVE_PROMOTION",
+  );
+  const short = applyPlan("shopee", { supported: true, windows: [w(60, 150), w(2000, 45)], now });
+  expect(short.method).toBe("PRICE_ADJUST");
+  expect(short.reasonEn).toMatch(/at least an hour/);
+  const soon = applyPlan("shopee", { supported: true, windows: [w(5, 150)], now });
+  expect(soon).toMatchObject({ method: "PRICE_ADJUST" });
+  expect(soon.reasonVi).toMatch(/quá sớm/);
+  expect(applyPlan("tiki", { supported: false, windows: [w(60, 150)], now }).method).toBe("PRICE_ADJUST");
+});
+
+test("without native support every marketplace is PRICE_ADJUST, with the reason in both languages", () => {
   for (const m of ["shopee", "lazada", "tiktok-shop", "tiki"] as const) {
     const p = applyPlan(m);
     expect(p.method).toBe("PRICE_ADJUST");

@@ -143,6 +143,8 @@ export class CampaignChannelType {
   @Field(() => ID) channelId!: string;
   @Field() name!: string;
   @Field(() => Marketplace) marketplace!: MarketplaceCode;
+  @Field(() => ApplyMethodEnum, { description: "How this channel gets the sale price." })
+  method!: ApplyMethodEnum;
 }
 
 @ObjectType("CampaignVariant", { simpleResolvers: true })
@@ -234,7 +236,11 @@ export function toCampaignType(c: CampaignRow): CampaignType {
     producerId: toGlobalId("Producer", c.producerId),
     state: c.state as CampaignStateEnum,
     pricing: c.pricing as CampaignPricingEnum,
-    channels: c.channels.map((x) => ({ ...x, channelId: toGlobalId("Channel", x.channelId) })),
+    channels: c.channels.map((x) => ({
+      ...x,
+      channelId: toGlobalId("Channel", x.channelId),
+      method: x.method as ApplyMethodEnum,
+    })),
     variants: c.variants.map((x) => ({ ...x, variantId: toGlobalId("Variant", x.variantId) })),
     occurrences: c.occurrences.map((o) => ({ ...o, state: o.state as CampaignStateEnum })),
   });

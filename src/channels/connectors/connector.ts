@@ -26,7 +26,8 @@ export type Capability =
   | "image.upload"
   | "readback"
   | "review.pull"
-  | "review.reply";
+  | "review.reply"
+  | "promotion";
 
 export interface BatchLimits {
   /** Items (SKUs/models) per price-update call. Shopee: models of ONE item per call. */
@@ -190,6 +191,21 @@ export interface RemoteRef {
 
 export interface PriceUpdate extends RemoteRef {
   priceVnd: number;
+}
+
+/** A promotion the marketplace itself applies from `startsAt` to `endsAt` (sale windows). */
+export interface PromotionRequest {
+  name: string;
+  startsAt: Date;
+  endsAt: Date;
+  items: Array<RemoteRef & { promotionPriceVnd: number }>;
+}
+
+export interface ScheduledPromotion {
+  /** The marketplace's id, to end or delete it later. */
+  promotionId: string;
+  /** One per item, in order (key = sku). */
+  results: ItemResult[];
 }
 
 export interface StockUpdate extends RemoteRef {
@@ -394,6 +410,12 @@ export interface MarketplaceConnector {
   /** Posts the seller's reply to one review; key = the external review id. */
   replyToReview?(ctx: ChannelContext, externalReviewId: string, text: string): Promise<ItemResult>;
 
+  // promotions (sale windows run by the marketplace)
+  /** Schedules a promotion; the marketplace applies and ends it on time. */
+  schedulePromotion?(ctx: ChannelContext, req: PromotionRequest): Promise<ScheduledPromotion>;
+  /** Ends a running promotion now, or deletes one that has not started. */
+  endPromotion?(ctx: ChannelContext, promotionId: string, started: boolean): Promise<void>;
+
   // webhooks
   verifyWebhook?(req: WebhookRequest, app: AppCredentials): boolean;
   parseWebhook?(req: WebhookRequest): WebhookEvent[];
@@ -416,4 +438,5 @@ export const CAPABILITY_METHODS: Record<Capability, Array<keyof MarketplaceConne
   readback: ["readBack"],
   "review.pull": ["listReviews"],
   "review.reply": ["replyToReview"],
+  promotion: ["schedulePromotion", "endPromotion"],
 };

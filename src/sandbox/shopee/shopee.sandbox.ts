@@ -129,6 +129,18 @@ interface Order {
 }
 
 /** A buyer's comment (review) on an item, with the seller's reply. */
+/** A seller discount: model promotion prices that apply from start to end (seconds). */
+interface Discount {
+  discountId: number;
+  name: string;
+  startTime: number;
+  endTime: number;
+  /** Set by end_discount: the promotion stopped early. */
+  endedAt: number | null;
+  /** `${itemId}:${modelId}` → promotion price. */
+  prices: Map<string, number>;
+}
+
 interface Comment {
   commentId: number;
   itemId: number;
@@ -152,6 +164,8 @@ interface Shop {
   items: Map<number, Item>;
   orders: Map<string, Order>;
   comments: Map<number, Comment>;
+  /** Seller discounts (v2.discount): Shopee applies them between start and end by itself. */
+  discounts: Map<number, Discount>;
 }
 
 interface AccessToken {
@@ -253,6 +267,7 @@ export class ShopeeSandbox implements MarketplaceSandbox {
   private nextModelId = 200_000_001;
   private nextOrderSeq = 1;
   private nextCommentId = 700_000_001;
+  private nextDiscountId = 800_000_001;
 
   private webhookTarget: string | null = null;
   private outbox: string[] = [];
@@ -337,6 +352,30 @@ export class ShopeeSandbox implements MarketplaceSandbox {
     },
     "/api/v2/product/get_comment": { method: "GET", type: "shop", handle: (c) => this.getComment(c) },
     "/api/v2/product/reply_comment": { method: "POST", type: "shop", handle: (c) => this.replyComment(c) },
+    "/api/v2/discount/add_discount": {
+      method: "POST",
+      type: "shop",
+      write: true,
+      handle: (c) => this.addDiscount(c),
+    },
+    "/api/v2/discount/add_discount_item": {
+      method: "POST",
+      type: "shop",
+      write: true,
+      handle: (c) => this.addDiscountItem(c),
+    },
+    "/api/v2/discount/end_discount": {
+      method: "POST",
+      type: "shop",
+      write: true,
+      handle: (c) => this.endDiscount(c),
+    },
+    "/api/v2/discount/delete_discount": {
+      method: "POST",
+      type: "shop",
+      write: true,
+      handle: (c) => this.deleteDiscount(c),
+    },
     "/api/v2/logistics/ship_order": {
       method: "POST",
       type: "shop",
@@ -397,6 +436,7 @@ export class ShopeeSandbox implements MarketplaceSandbox {
       items: new Map(),
       orders: new Map(),
       comments: new Map(),
+      discounts: new Map(),
     };
     shop.authorized = true;
     this.shops.set(shopId, shop);
@@ -1665,6 +1705,139 @@ export class ShopeeSandbox implements MarketplaceSandbox {
     order.updateTime = Math.max(nowS(), order.updateTime + 1);
     this.pushOrderStatus(order);
     return { update_time: order.updateTime };
+  }
+
+  // ---------------- discounts ----------------
+
+  /** v2.discount.add_discount: an empty discount; it must start in the future and last at least an hour. */
+  private addDiscount(ctx: Ctx): object {
+    const body = this.json(ctx);
+    const name = body.discount_name;
+    const start = Number(body.start_time);
+    const end = Number(body.end_time);
+    if (typeof name !== "string" || name.length === 0 || name.length > 150)
+      throw new ApiError("error_param", "Wrong parameters, detail: discount_name.");
+    if (!Number.isInteger(start) || !Number.isInteger(end))
+      throw new ApiError("error_param", "Wrong parameters, detail: start_time/end_time.");
+    if (start <= nowS()) throw new ApiError("error_param", "Start time should be later than current time.");
+    if (end - start < 3_600)
+      throw new ApiError("error_param", "End time must be 1 hour later than start time.");
+    const discountId = this.nextDiscountId++;
+    this.shopOf(ctx).discounts.set(discountId, {
+      discountId,
+      name,
+      startTime: start,
+      endTime: end,
+      endedAt: null,
+      prices: new Map(),
+    });
+    return { discount_id: discountId };
+  }
+
+  private discountOf(ctx: Ctx, id: unknown): Discount {
+    const d = this.shopOf(ctx).discounts.get(Number(id));
+    if (!d) throw new ApiError("error_not_found", "Discount is not found.");
+    return d;
+  }
+
+  /** v2.discount.add_discount_item: promotion prices per model; each must be below the model's price. */
+  private addDiscountItem(ctx: Ctx): object {
+    const body = this.json(ctx);
+    const d = this.discountOf(ctx, body.discount_id);
+    if (d.endedAt !== null || d.endTime <= nowS())
+      throw new ApiError("error_param", "Discount has ended, can not add items.");
+    const list = body.item_list;
+    if (!Array.isArray(list) || list.length < 1 || list.length > 50)
+      throw new ApiError("error_param", "Wrong parameters, detail: item_list should have 1 to 50 items.");
+    const shop = this.shopOf(ctx);
+    const error_list: object[] = [];
+    let count = 0;
+    for (const entry of list as Array<{ item_id?: unknown; model_list?: unknown }>) {
+      const item = shop.items.get(Number(entry?.item_id));
+      const models = Array.isArray(entry?.model_list) ? entry.model_list : [];
+      if (!item) {
+        error_list.push({
+          item_id: Number(entry?.item_id),
+          model_id: 0,
+          fail_message: "Item_id is not found.",
+        });
+        continue;
+      }
+      for (const m of models as Array<{ model_id?: unknown; model_promotion_price?: unknown }>) {
+        const modelId = Number(m?.model_id ?? 0);
+        const model = item.models.find((x) => x.modelId === modelId);
+        const original = model ? model.price : item.models.length === 0 && modelId === 0 ? item.price : null;
+        const price = m?.model_promotion_price;
+        const fail =
+          original === null
+            ? "Wrong model_id."
+            : (this.priceProblem(price) ??
+              ((price as number) >= original
+                ? "Promotion price should be lower than original price."
+                : null));
+        if (fail) error_list.push({ item_id: item.itemId, model_id: modelId, fail_message: fail });
+        else {
+          d.prices.set(`${item.itemId}:${modelId}`, price as number);
+          count++;
+        }
+      }
+    }
+    return { discount_id: d.discountId, count, error_list };
+  }
+
+  /** v2.discount.end_discount: stops an ongoing discount now. */
+  private endDiscount(ctx: Ctx): object {
+    const d = this.discountOf(ctx, this.json(ctx).discount_id);
+    const t = nowS();
+    if (d.startTime > t) throw new ApiError("error_param", "Discount has not started, delete it instead.");
+    if (d.endedAt === null && d.endTime > t) d.endedAt = t;
+    return { discount_id: d.discountId, modify_time: t };
+  }
+
+  /** v2.discount.delete_discount: removes a discount that has not started. */
+  private deleteDiscount(ctx: Ctx): object {
+    const shop = this.shopOf(ctx);
+    const d = this.discountOf(ctx, this.json(ctx).discount_id);
+    if (d.startTime <= nowS()) throw new ApiError("error_param", "Discount has started, end it instead.");
+    shop.discounts.delete(d.discountId);
+    return { discount_id: d.discountId, modify_time: nowS() };
+  }
+
+  /** What a buyer pays for a SKU at `atMs`: the lowest promotion price in force, else the listed price. */
+  buyerPriceAt(shopId: string, sku: string, atMs: number): number | null {
+    const view = this.skuView(shopId, sku);
+    const shop = this.shops.get(shopId);
+    if (!view || !shop) return null;
+    const t = Math.floor(atMs / 1000);
+    let price = view.priceVnd;
+    for (const d of shop.discounts.values()) {
+      const end = d.endedAt ?? d.endTime;
+      if (d.startTime > t || end <= t) continue;
+      const p = d.prices.get(`${view.externalItemId}:${view.externalSkuId}`);
+      if (p !== undefined && p < price) price = p;
+    }
+    return price;
+  }
+
+  /** The shop's discounts as tests see them (times in ms). */
+  discountsOf(shopId: string): Array<{
+    discountId: string;
+    name: string;
+    startsAt: number;
+    endsAt: number;
+    endedAt: number | null;
+    prices: Record<string, number>;
+  }> {
+    const shop = this.shops.get(shopId);
+    if (!shop) return [];
+    return [...shop.discounts.values()].map((d) => ({
+      discountId: String(d.discountId),
+      name: d.name,
+      startsAt: d.startTime * 1000,
+      endsAt: d.endTime * 1000,
+      endedAt: d.endedAt === null ? null : d.endedAt * 1000,
+      prices: Object.fromEntries(d.prices),
+    }));
   }
 
   // ---------------- pushes ----------------

@@ -20,6 +20,7 @@ import type {
   OrderWindow,
   Page,
   PriceUpdate,
+  PromotionRequest,
   RatePolicy,
   RemoteAttribute,
   RemoteCategory,
@@ -28,6 +29,7 @@ import type {
   RemoteReview,
   RemoteState,
   ReviewQuery,
+  ScheduledPromotion,
   StockUpdate,
   TokenSet,
   WebhookEvent,
@@ -173,6 +175,7 @@ export class ShopeeConnector implements MarketplaceConnector {
     "readback",
     "review.pull",
     "review.reply",
+    "promotion",
   ]);
   readonly limits = LIMITS;
   readonly ratePolicy = RATE_POLICY;
@@ -543,6 +546,81 @@ export class ShopeeConnector implements MarketplaceConnector {
           price_list: batch.map((u) => ({ model_id: modelIdOf(u), original_price: u.priceVnd })),
         }),
     );
+  }
+
+  /**
+   * v2.discount.add_discount (Shopee requires a future start and at least an hour), then
+   * add_discount_item in calls of at most 50 items; per-model failures come back in error_list.
+   */
+  async schedulePromotion(ctx: ChannelContext, req: PromotionRequest): Promise<ScheduledPromotion> {
+    const added = await this.call<{ discount_id?: number }>(
+      ctx,
+      "POST",
+      "/api/v2/discount/add_discount",
+      "discount.add_discount",
+      {
+        discount_name: req.name.slice(0, 150),
+        start_time: Math.floor(req.startsAt.getTime() / 1000),
+        end_time: Math.floor(req.endsAt.getTime() / 1000),
+      },
+    );
+    const discountId = Number(added.discount_id);
+    const byItem = new Map<string, typeof req.items>();
+    for (const it of req.items) byItem.set(it.externalItemId, [...(byItem.get(it.externalItemId) ?? []), it]);
+    const failed = new Map<
+      string,
+      { outcome: ItemResult["outcome"]; remoteCode: string; remoteMessage: string }
+    >();
+    for (const group of chunk([...byItem.entries()], 50)) {
+      try {
+        const res = await this.call<{
+          error_list?: Array<{ item_id: number; model_id: number; fail_message: string }>;
+        }>(ctx, "POST", "/api/v2/discount/add_discount_item", "discount.add_discount_item", {
+          discount_id: discountId,
+          item_list: group.map(([itemId, items]) => ({
+            item_id: Number(itemId),
+            model_list: items.map((u) => ({
+              model_id: modelIdOf(u),
+              model_promotion_price: u.promotionPriceVnd,
+            })),
+          })),
+        });
+        for (const e of res.error_list ?? [])
+          failed.set(`${e.item_id}:${e.model_id}`, {
+            outcome: "failed_fatal",
+            remoteCode: "discount.add_discount_item",
+            remoteMessage: e.fail_message,
+          });
+      } catch (e) {
+        const f = failureOf(e);
+        for (const [, items] of group)
+          for (const u of items) failed.set(`${u.externalItemId}:${modelIdOf(u)}`, f);
+      }
+    }
+    return {
+      promotionId: String(discountId),
+      results: req.items.map((u) => {
+        const f = failed.get(`${u.externalItemId}:${modelIdOf(u)}`);
+        return f ? { key: u.sku, ...f } : { key: u.sku, outcome: "applied" as const };
+      }),
+    };
+  }
+
+  /**
+   * end_discount for a running discount, delete_discount for one not started yet; when Shopee's
+   * clock disagrees with ours about "started" it refuses the one we chose, so the other is tried.
+   */
+  async endPromotion(ctx: ChannelContext, promotionId: string, started: boolean): Promise<void> {
+    const end = ["/api/v2/discount/end_discount", "discount.end_discount"] as const;
+    const del = ["/api/v2/discount/delete_discount", "discount.delete_discount"] as const;
+    const [first, second] = started ? [end, del] : [del, end];
+    const body = { discount_id: Number(promotionId) };
+    try {
+      await this.call(ctx, "POST", first[0], first[1], body);
+    } catch (e) {
+      if (!(e instanceof ConnectorError) || e.retriable) throw e;
+      await this.call(ctx, "POST", second[0], second[1], body);
+    }
   }
 
   async pushStock(ctx: ChannelContext, updates: StockUpdate[]): Promise<ItemResult[]> {
