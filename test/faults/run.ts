@@ -59,6 +59,8 @@ export interface RunOptions {
   kills: number;
   settleSeconds: number;
   keepDatabase: boolean;
+  /** No faults: the same traffic, faster, on W workers + A APIs, to show the effects stay exactly-once. */
+  scaleOut?: boolean;
 }
 
 export interface RunResult {
@@ -173,7 +175,7 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
       variantsPerProduct: 2,
       initialStock: 30,
       schedules: SCHEDULES,
-      revocableShop: true,
+      revocableShop: !o.scaleOut,
     });
     const w = world;
     // Webhooks of half the channels go to each API process.
@@ -205,7 +207,7 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
     log(`setup done: ${w.channels.length} channels, ${w.variants.length} SKUs, first half published`);
 
     // ------------------------------------------------------------ the fault phase
-    for (const code of CODES)
+    for (const code of o.scaleOut ? [] : CODES)
       await sandboxes.setFaults(code, {
         errorRate: 0.12,
         timeoutRate: 0.04,
@@ -234,9 +236,10 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
     admin.on("error", () => undefined);
     const dbName = new URL(scratch.url).pathname.slice(1);
 
+    const pace = o.scaleOut ? 0.25 : 1;
     const loops = [
       // Buyer orders on random shops (each one a signed webhook, sent twice, shuffled).
-      loop(120, 350, () =>
+      loop(120 * pace, 350 * pace, () =>
         track(
           placeOrder(sandboxes, dice.pick(active()), dice).then((p) => {
             if (p) ledger.orders.push(p);
@@ -244,7 +247,7 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
         ),
       ),
       // Orders move on: cancelled (stock released), shipped, completed (sold).
-      loop(300, 900, () => {
+      loop(300 * pace, 900 * pace, () => {
         const open = ledger.orders.filter(
           (x) => x.status === null && Date.now() - x.at > 1_000 && !ledger.revokedChannelIds.has(x.channelId),
         );
@@ -255,51 +258,55 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
         track(sandboxes.call(order.code, "setOrderStatus", order.shopId, order.externalOrderId, status));
       }),
       // Stock adjustments over GraphQL, each with its idempotency reference.
-      loop(250, 700, () => {
+      loop(250 * pace, 700 * pace, () => {
         const v = dice.pick(w.variants);
         const delta = dice.chance(0.7) ? dice.between(1, 8) : -dice.between(1, 3);
         track(adjustStock(origin, key, v.id, delta, end + 30_000).then((a) => ledger.adjustments.push(a)));
       }),
       // Price changes over GraphQL.
-      loop(400, 1200, () => {
+      loop(400 * pace, 1200 * pace, () => {
         const v = dice.pick(w.variants);
         stats.priceChanges++;
         track(setPrice(origin, key, v.productId, v.sku, dice.between(160, 400) * 500, end + 30_000));
       }),
-      // Worker processes SIGKILLed at random points and restarted.
-      loop(Math.round(killEvery * 0.6), Math.round(killEvery * 1.2), async () => {
-        const victim = dice.pick(workers);
-        if (!victim.child) return;
-        await victim.stop("SIGKILL");
-        stats.kills++;
-        const back = dice.between(0, 1500);
-        track(sleep(back).then(() => victim.child === null && victim.start()));
-      }),
-      // Hub connections terminated, preferring ones inside a transaction.
-      loop(1500, 4000, async () => {
-        const rows: Array<{ pid: number; state: string }> = await admin
-          .query(
-            `SELECT pid, state FROM pg_stat_activity
+      ...(o.scaleOut
+        ? []
+        : [
+            // Worker processes SIGKILLed at random points and restarted.
+            loop(Math.round(killEvery * 0.6), Math.round(killEvery * 1.2), async () => {
+              const victim = dice.pick(workers);
+              if (!victim.child) return;
+              await victim.stop("SIGKILL");
+              stats.kills++;
+              const back = dice.between(0, 1500);
+              track(sleep(back).then(() => victim.child === null && victim.start()));
+            }),
+            // Hub connections terminated, preferring ones inside a transaction.
+            loop(1500, 4000, async () => {
+              const rows: Array<{ pid: number; state: string }> = await admin
+                .query(
+                  `SELECT pid, state FROM pg_stat_activity
             WHERE datname = $1 AND application_name LIKE 'ocop-hub:%' AND pid <> pg_backend_pid()`,
-            [dbName],
-          )
-          .then((r) => r.rows);
-        if (rows.length === 0) return;
-        const inTx = rows.filter((r) => r.state === "idle in transaction" || r.state === "active");
-        const target = inTx.length && dice.chance(0.8) ? dice.pick(inTx) : dice.pick(rows);
-        await admin.query(`SELECT pg_terminate_backend($1)`, [target.pid]);
-        stats.terminated++;
-        if (target.state !== "idle") stats.inTransaction++;
-      }),
-      // 429 bursts and expired access tokens.
-      loop(3000, 7000, async () => {
-        await sandboxes.setFaults(dice.pick(CODES), { burst429: dice.between(5, 25) });
-        if (dice.chance(0.5)) {
-          const ch = dice.pick(active());
-          await sandboxes.call(ch.code, "expireAccessToken", ch.shopId);
-          stats.expired++;
-        }
-      }),
+                  [dbName],
+                )
+                .then((r) => r.rows);
+              if (rows.length === 0) return;
+              const inTx = rows.filter((r) => r.state === "idle in transaction" || r.state === "active");
+              const target = inTx.length && dice.chance(0.8) ? dice.pick(inTx) : dice.pick(rows);
+              await admin.query(`SELECT pg_terminate_backend($1)`, [target.pid]);
+              stats.terminated++;
+              if (target.state !== "idle") stats.inTransaction++;
+            }),
+            // 429 bursts and expired access tokens.
+            loop(3000, 7000, async () => {
+              await sandboxes.setFaults(dice.pick(CODES), { burst429: dice.between(5, 25) });
+              if (dice.chance(0.5)) {
+                const ch = dice.pick(active());
+                await sandboxes.call(ch.code, "expireAccessToken", ch.shopId);
+                stats.expired++;
+              }
+            }),
+          ]),
       // Scripted moments: a publish, API restarts, a revoked authorization.
       (async () => {
         await sleep(o.seconds * 300);
@@ -315,6 +322,7 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
           await sleep(1_000);
         }
         log(`second half published after ${tries + 1} attempt(s)`);
+        if (o.scaleOut) return;
         await sleep(o.seconds * 200);
         const api = dice.pick(apis);
         await api.restart(dice.chance(0.5) ? "SIGKILL" : "SIGTERM");
@@ -343,6 +351,7 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
     );
 
     // ------------------------------------------------------------ settle (bounded), then check
+    const imported = await ds.query(`SELECT count(*)::int AS n FROM marketplace_order`);
     const settleStart = Date.now();
     let settled = false;
     while (Date.now() - settleStart < o.settleSeconds * 1000) {
@@ -380,7 +389,8 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
               (SELECT count(*) FROM sync_item WHERE status = 'FAILED')::int AS failed_items`,
     );
     const summary =
-      `seed ${o.seed}: ${ledger.orders.length} orders placed (${counts.orders} in the hub, ${counts.events} webhook events stored), ` +
+      `seed ${o.seed}: ${ledger.orders.length} orders placed (${(ledger.orders.length / o.seconds).toFixed(1)}/s; ${imported[0].n} imported when the traffic stopped, ` +
+      `${counts.orders} in the end, ${counts.events} webhook events stored), ` +
       `lines ${lines.map((l) => `${l.state} ${l.n}`).join(", ")}; ${ledger.adjustments.length} stock changes, ${stats.priceChanges} price changes; ` +
       `${stats.kills} worker SIGKILLs, ${stats.terminated} backends terminated (${stats.inTransaction} busy), ${stats.apiRestarts} API restarts, ` +
       `${stats.expired} tokens expired, 1 revoked; ${stats.serverErrors} publish attempts answered with a server error; ${counts.runs} sync runs (${counts.takeovers} taken over after a kill), ${counts.failed_items} failed items; ` +
@@ -419,16 +429,26 @@ async function main(): Promise<void> {
   const kills = num("kills", "FAULT_KILLS", 20);
   const settleSeconds = num("settle", "FAULT_SETTLE_SECONDS", 240);
   const keep = process.env.FAULT_KEEP === "1";
+  const scaleOut = process.argv.includes("--scale-out");
   const seeds = Array.from({ length: runs }, (_, i) => (first + i) % 2 ** 31);
   console.log(
-    `fault suite: ${runs} run(s) of ${seconds} s faults, ${workers} workers + ${apis} API processes, ≥ ${kills} worker SIGKILLs per run; seeds ${seeds.join(", ")}; ${machine()}; ${new Date().toISOString()}`,
+    `${scaleOut ? "scale-out check (no faults, 4× the traffic)" : "fault suite"}: ${runs} run(s) of ${seconds} s${scaleOut ? "" : " faults"}, ${workers} workers + ${apis} API processes, ≥ ${kills} worker SIGKILLs per run; seeds ${seeds.join(", ")}; ${machine()}; ${new Date().toISOString()}`,
   );
   const results: RunResult[] = [];
   for (const seed of seeds) {
     const started = Date.now();
     let r: RunResult;
     try {
-      r = await faultRun({ seed, seconds, workers, apis, kills, settleSeconds, keepDatabase: keep });
+      r = await faultRun({
+        seed,
+        seconds,
+        workers,
+        apis,
+        kills,
+        settleSeconds,
+        keepDatabase: keep,
+        scaleOut,
+      });
     } catch (e) {
       r = {
         seed,
