@@ -35,9 +35,6 @@ export class Campaigns1764137700001 implements MigrationInterface {
       CREATE TABLE campaign_channel (
         campaign_id uuid NOT NULL REFERENCES campaign(id) ON DELETE CASCADE,
         channel_id uuid NOT NULL REFERENCES channel(id) ON DELETE CASCADE,
-        -- NATIVE_PROMOTION: the marketplace runs the sale (campaign_promotion); PRICE_ADJUST: the hub
-        -- changes the listed price through the outbox.
-        method text NOT NULL DEFAULT 'PRICE_ADJUST' CHECK (method IN ('PRICE_ADJUST','NATIVE_PROMOTION')),
         PRIMARY KEY (campaign_id, channel_id)
       )`);
     await q.query(`CREATE INDEX campaign_channel_channel_idx ON campaign_channel (channel_id)`);
@@ -69,40 +66,10 @@ export class Campaigns1764137700001 implements MigrationInterface {
     await q.query(
       `CREATE INDEX campaign_occurrence_running_idx ON campaign_occurrence (campaign_id, ends_at) WHERE state = 'RUNNING'`,
     );
-    // One marketplace-run promotion per occurrence and native channel. The occurrence may be
-    // deleted (campaign updated) while its promotion still has to be removed from the marketplace.
-    await q.query(`
-      CREATE TABLE campaign_promotion (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        campaign_id uuid NOT NULL REFERENCES campaign(id) ON DELETE CASCADE,
-        occurrence_id bigint REFERENCES campaign_occurrence(id) ON DELETE SET NULL,
-        channel_id uuid NOT NULL REFERENCES channel(id) ON DELETE CASCADE,
-        starts_at timestamptz NOT NULL,
-        ends_at timestamptz NOT NULL,
-        state text NOT NULL DEFAULT 'PENDING'
-          CHECK (state IN ('PENDING','SCHEDULED','CANCELLING','ENDED','FALLBACK')),
-        external_id text,
-        items integer NOT NULL DEFAULT 0,
-        failed_items integer NOT NULL DEFAULT 0,
-        attempts integer NOT NULL DEFAULT 0,
-        retry_at timestamptz,
-        last_error jsonb,
-        updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await q.query(
-      `CREATE INDEX campaign_promotion_todo_idx ON campaign_promotion (starts_at) WHERE state IN ('PENDING','CANCELLING')`,
-    );
-    await q.query(`CREATE INDEX campaign_promotion_campaign_idx ON campaign_promotion (campaign_id)`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    for (const t of [
-      "campaign_promotion",
-      "campaign_occurrence",
-      "campaign_variant",
-      "campaign_channel",
-      "campaign",
-    ])
+    for (const t of ["campaign_occurrence", "campaign_variant", "campaign_channel", "campaign"])
       await q.query(`DROP TABLE IF EXISTS ${t} CASCADE`);
   }
 }

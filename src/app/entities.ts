@@ -24,6 +24,7 @@ import { Accounts1764137600001 } from "../../migrations/1764137600001-accounts";
 import { AuditLog1764137600002 } from "../../migrations/1764137600002-audit-log";
 import { OpsBackend1764137700004 } from "../../migrations/1764137700004-ops-backend";
 import { Campaigns1764137700001 } from "../../migrations/1764137700001-campaigns";
+import { CampaignPromotions1764137700001 } from "../../migrations/1764137700001-campaign-promotions";
 import { OcopClaims1764137700003 } from "../../migrations/1764137700003-ocop-claims";
 import { Reviews1764137700002 } from "../../migrations/1764137700002-reviews";
 
@@ -60,6 +61,7 @@ export const MIGRATIONS = [
   AuditLog1764137600002,
   OpsBackend1764137700004,
   Campaigns1764137700001,
+  CampaignPromotions1764137700001,
   OcopClaims1764137700003,
   Reviews1764137700002,
 ];
