@@ -15,6 +15,7 @@ import type { MarketplaceCode } from "../channels/channel.entity";
 import { VN_TIME_ZONE } from "../common/time";
 import type { JobQueue } from "./jobs";
 import type { SyncRuntime } from "./runtime";
+import { finishRun } from "./sync-run.service";
 
 export interface SchedulerOptions {
   /** How often channels are re-read for schedule changes, ms. Default 30,000. */
@@ -64,6 +65,9 @@ export class SyncScheduler {
   /** Brings the running tasks in line with ACTIVE channels' schedules. */
   async reload(): Promise<void> {
     await this.requeueLostRuns().catch((err) => this.log.error({ err }, "re-queueing lost runs failed"));
+    await this.finishAbandonedRuns().catch((err) =>
+      this.log.error({ err }, "finishing abandoned runs failed"),
+    );
     const rows: Array<{ id: string; settings: Record<string, unknown>; marketplace: MarketplaceCode }> =
       await this.rt.ds.query(`SELECT id, settings, marketplace FROM channel WHERE status = 'ACTIVE'`);
     const wanted = new Map<string, { channelId: string; kind: ScheduleKind; expr: string }>();
@@ -136,6 +140,42 @@ export class SyncScheduler {
         WHERE status = 'QUEUED' AND queued_at < now() - interval '60 seconds' AND queued_at > now() - interval '1 hour'`,
     );
     for (const r of rows) await this.queue.enqueueRun(r.id, r.tick_key ? { singletonKey: r.tick_key } : {});
+    return rows.length;
+  }
+
+  /**
+   * A price/stock/content run is executed by an outbox dispatcher holding the advisory lock
+   * `outbox:<channelId>:<kind>` (outbox.dispatcher.ts). A dispatcher whose process died (SIGKILL,
+   * crash) or whose push failed on a dropped connection left its run RUNNING for ever (found by the
+   * fault suite). A RUNNING run of those kinds with no live job and no lock holder for over a minute
+   * is finished as WORKER_LOST with the items it recorded; its listings are still dirty, so the next
+   * dispatch pushes them. Were the dispatcher still alive after all, its own finishRun overwrites this.
+   */
+  async finishAbandonedRuns(): Promise<number> {
+    const rows: Array<{ id: string; total: number; applied: number; skipped: number; failed: number }> =
+      await this.rt.ds.query(
+        `SELECT r.id,
+                count(i.id)::int AS total,
+                count(i.id) FILTER (WHERE i.status = 'APPLIED')::int AS applied,
+                count(i.id) FILTER (WHERE i.status = 'SKIPPED')::int AS skipped,
+                count(i.id) FILTER (WHERE i.status = 'FAILED')::int AS failed
+           FROM sync_run r LEFT JOIN sync_item i ON i.run_id = r.id
+          WHERE r.status = 'RUNNING' AND r.kind IN ('PRICE','STOCK','CONTENT')
+            AND r.started_at < now() - interval '60 seconds'
+            AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = 'sync-run' AND j.data->>'runId' = r.id::text
+                              AND j.state IN ('created','retry','active'))
+            AND NOT EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' AND k.granted AND k.objsubid = 1
+                              AND ((k.classid::bigint << 32) | k.objid::bigint)
+                                  = hashtextextended('outbox:' || r.channel_id || ':' || lower(r.kind), 0))
+          GROUP BY r.id`,
+      );
+    for (const r of rows)
+      await finishRun(this.rt.ds, r.id, {
+        ...r,
+        errorCode: "WORKER_LOST",
+        errorMessage:
+          "the process pushing this run stopped before finishing it; its listings stay dirty and are pushed again",
+      });
     return rows.length;
   }
 

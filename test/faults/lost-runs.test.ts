@@ -4,8 +4,11 @@
  * blocked that channel's RECONCILE schedule for an hour. The scheduler now re-queues such runs;
  * this proves it on a real pg-boss queue: the lost run gets a job and is executed once, a run whose
  * job exists is not queued twice, and a run only just created is left to its own tick.
+ * Same suite: a worker SIGKILLed mid-push (or a push failing on a terminated connection) left its
+ * outbox run RUNNING for ever; such runs are now finished as WORKER_LOST.
  */
 import crypto from "node:crypto";
+import { Client } from "pg";
 import { SecretBox } from "../../src/common/crypto";
 import { createLogger } from "../../src/common/logger";
 import { PgBossJobQueue } from "../../src/sync/job-queue";
@@ -90,4 +93,46 @@ test("a QUEUED run left without a job is queued again, once, and executed", asyn
   expect(executed).toEqual([lost]);
   const [after] = await db.dataSource.query(`SELECT status FROM sync_run WHERE id = $1`, [lost]);
   expect(after.status).toBe("FINISHED");
+});
+
+test("a push run whose dispatcher died is finished as WORKER_LOST; one whose dispatcher holds its lock is not", async () => {
+  const channelId = await insertChannel(db.dataSource, {
+    marketplace: "lazada",
+    baseUrl: "http://127.0.0.1:1",
+  });
+  const running = async (kind: string, ageSeconds: number): Promise<string> => {
+    const [r] = await db.dataSource.query(
+      `INSERT INTO sync_run (channel_id, kind, trigger, status, queued_at, started_at)
+       VALUES ($1, $2, 'EVENT', 'RUNNING', now() - make_interval(secs => $3), now() - make_interval(secs => $3))
+       RETURNING id`,
+      [channelId, kind, ageSeconds],
+    );
+    return r.id;
+  };
+  const abandoned = await running("STOCK", 120);
+  await db.dataSource.query(
+    `INSERT INTO sync_item (run_id, sku, kind, status) VALUES ($1, 'A-1', 'stock', 'APPLIED'), ($1, 'A-2', 'stock', 'APPLIED')`,
+    [abandoned],
+  );
+  const locked = await running("PRICE", 120);
+  const young = await running("CONTENT", 10);
+  // A live dispatcher of (channel, price) holds its advisory lock on a connection of its own.
+  const holder = new Client({ connectionString: db.url });
+  await holder.connect();
+  try {
+    await holder.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [`outbox:${channelId}:price`]);
+    const scheduler = new SyncScheduler(rt, queue, { pollMs: 60_000 });
+    expect(await scheduler.finishAbandonedRuns()).toBe(1);
+  } finally {
+    await holder.end();
+  }
+  const rows: Array<{ id: string; status: string; error_code: string | null; applied: number }> =
+    await db.dataSource.query(
+      `SELECT id, status, error_code, applied FROM sync_run WHERE id = ANY($1::uuid[])`,
+      [[abandoned, locked, young]],
+    );
+  const by = new Map(rows.map((r) => [r.id, r]));
+  expect(by.get(abandoned)).toMatchObject({ status: "FINISHED", error_code: "WORKER_LOST", applied: 2 });
+  expect(by.get(locked)).toMatchObject({ status: "RUNNING", error_code: null });
+  expect(by.get(young)).toMatchObject({ status: "RUNNING", error_code: null });
 });

@@ -368,8 +368,14 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
             AND (stock_version > stock_pushed_version OR price_version > price_pushed_version OR l.state = 'PENDING')`,
       );
       if (busy || dirty) continue;
-      // Runs lost between their creation and their job are re-queued by the scheduler: wait for them.
-      if ((await orphanRuns(ds)).some((r) => r.status === "QUEUED")) continue;
+      // Runs lost between their creation and their job are re-queued, and runs whose dispatcher died are
+      // finished, by the schedulers' poll: wait for them, and for every run of the fault phase to end.
+      if ((await orphanRuns(ds)).length) continue;
+      const [{ open }] = await ds.query(
+        `SELECT count(*)::int AS open FROM sync_run WHERE status IN ('QUEUED','RUNNING') AND queued_at < $1`,
+        [new Date(end)],
+      );
+      if (open) continue;
       if ((await marketplaceMismatches(ds, sandboxes, w)).length) continue;
       settled = true;
       break;
@@ -377,6 +383,16 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
     const settleSeconds = (Date.now() - settleStart) / 1000;
     log(`${settled ? "settled" : "NOT settled"} after ${settleSeconds.toFixed(0)} s`);
     const violations = await checkInvariants(ds, sandboxes, w, ledger);
+    const unfinished: Array<{ id: string; kind: string; status: string; trigger: string }> = await ds.query(
+      `SELECT id, kind, status, trigger FROM sync_run WHERE status IN ('QUEUED','RUNNING') AND queued_at < $1`,
+      [new Date(end)],
+    );
+    if (unfinished.length)
+      violations.push({
+        invariant: "every sync run of the fault phase ended",
+        count: unfinished.length,
+        examples: unfinished.slice(0, 5).map((r) => `run ${r.id} ${r.kind} (${r.trigger}) still ${r.status}`),
+      });
     const crashes = [...apis, ...workers].flatMap((p) => p.crashes);
     const lines: Array<{ state: string; n: number }> = await ds.query(
       `SELECT state, count(*)::int AS n FROM order_line GROUP BY state ORDER BY state`,
