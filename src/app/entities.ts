@@ -23,6 +23,7 @@ import { SearchTokens1764137000000 } from "../../migrations/1764137000000-search
 import { Accounts1764137600001 } from "../../migrations/1764137600001-accounts";
 import { AuditLog1764137600002 } from "../../migrations/1764137600002-audit-log";
 import { OpsBackend1764137700004 } from "../../migrations/1764137700004-ops-backend";
+import { OpsBackendBatchEvents1764137700004 } from "../../migrations/1764137700004-ops-backend-batch-events";
 import { Campaigns1764137700001 } from "../../migrations/1764137700001-campaigns";
 import { CampaignPromotions1764137700001 } from "../../migrations/1764137700001-campaign-promotions";
 import { OcopClaims1764137700003 } from "../../migrations/1764137700003-ocop-claims";
@@ -60,6 +61,7 @@ export const MIGRATIONS = [
   Accounts1764137600001,
   AuditLog1764137600002,
   OpsBackend1764137700004,
+  OpsBackendBatchEvents1764137700004,
   Campaigns1764137700001,
   CampaignPromotions1764137700001,
   OcopClaims1764137700003,

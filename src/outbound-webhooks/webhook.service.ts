@@ -322,16 +322,15 @@ export class WebhookService {
     ]);
     const sub = d ? await this.get(v, d.subscription_id) : null;
     if (!sub) throw UserErrors.one("deliveryId", "NOT_FOUND", { entity: "webhook delivery", id: deliveryId });
-    await this.ds.query(
-      `UPDATE webhook_delivery SET status = 'PENDING', attempts = 0, next_attempt_at = now(), delivered_at = NULL
-        WHERE id = $1`,
-      [deliveryId],
-    );
-    await this.ds.query(`SELECT pg_notify('ocop_webhooks', $1)`, [deliveryId]);
+    // Read back in the same statement: once notified, a deliverer may claim it at once.
     const [row]: DeliveryRow[] = await this.ds.query(
-      `SELECT ${DELIVERY_COLUMNS} FROM webhook_delivery d JOIN outbound_event e ON e.id = d.event_id WHERE d.id = $1`,
+      `WITH d AS (
+         UPDATE webhook_delivery SET status = 'PENDING', attempts = 0, next_attempt_at = now(), delivered_at = NULL
+          WHERE id = $1 RETURNING *)
+       SELECT ${DELIVERY_COLUMNS} FROM d JOIN outbound_event e ON e.id = d.event_id`,
       [deliveryId],
     );
+    await this.ds.query(`SELECT pg_notify('ocop_webhooks', '')`);
     return row;
   }
 }
