@@ -234,6 +234,26 @@ describeWithChromium("console: producer pages", () => {
     await screenshot(page, "producer-10-connected");
   });
 
+  it("outlives its 15-minute access token through refreshSession, and signs out when the session ends", async () => {
+    const ds = env.hub.db.dataSource;
+    // Settled first: no request of the previous page still in flight (one could spend the refresh token).
+    await page.goto(`${env.origin}/console/#/products`, { waitUntil: "networkidle" });
+    const before = JSON.parse((await page.evaluate(() => localStorage.getItem("ocop.session")))!);
+    // The access token runs out (as after 15 minutes): the next request is refused, refreshed, retried.
+    await ds.query(`UPDATE auth_token SET expires_at = now() - interval '1 second' WHERE kind = 'ACCESS'`);
+    await page.reload();
+    await page.waitForSelector('[data-testid="product-count"]');
+    const after = JSON.parse((await page.evaluate(() => localStorage.getItem("ocop.session")))!);
+    expect(after.accessToken).not.toBe(before.accessToken);
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    // Every token of the session gone (e.g. logged out everywhere): back to the login form.
+    await ds.query(`UPDATE auth_token SET expires_at = now() - interval '1 second'`);
+    await page.reload();
+    await page.waitForSelector('[data-testid="login-form"]');
+    expect(await page.evaluate(() => localStorage.getItem("ocop.session"))).toBeNull();
+    await loginThroughForm(page, env);
+  });
+
   it("switches to English and back", async () => {
     await page.goto(`${env.origin}/console/#/products/${toGlobalId("Product", ids.honey)}`);
     await page.click('[data-testid="lang"]');

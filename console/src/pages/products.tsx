@@ -128,6 +128,7 @@ export function ProductList(p: { selected: Set<string>; onSelect: (s: Set<string
         <p class="muted" data-testid="product-count">
           {fmtNum(q.data.products.totalCount)} {t("found")}
           {q.data.products.totalCount > 50 ? ` · ${t("perPage")}` : ""}
+          {listing && q.data.products.totalCount > 50 ? ` · ${t("filterOnPage")}` : ""}
           {p.selected.size ? ` · ${p.selected.size} ${t("selected")}` : ""}
         </p>
       ) : null}
