@@ -10,6 +10,9 @@
  * listener dispatches, connectors push over HTTP.
  * Baseline from the same run: the same 4,000 price changes made as one plain catalogue edit
  * (UPDATE of 1,000 variant prices) and pushed by the same outbox.
+ * The 45 s window is too short for a Shopee discount (an hour at least), so all four adjust prices;
+ * a last phase schedules a 1-hour window 2 hours ahead, which Shopee runs natively, and reads what
+ * Shopee will charge at its start and end.
  *
  * Run: npm run bench:campaign-window  (or node dist/bench/campaign-window.js [windowSeconds=45])
  */
@@ -29,6 +32,7 @@ import { createDataSource } from "../src/common/database";
 import { systemViewer } from "../src/auth/viewer";
 import { CampaignService } from "../src/campaigns/campaign.service";
 import { CampaignTicker } from "../src/campaigns/campaign-ticker";
+import type { ShopeeSandbox } from "../src/sandbox/shopee/shopee.sandbox";
 import { machine, scratchDatabase } from "./support";
 
 const SKUS = 1_000;
@@ -250,6 +254,50 @@ async function main(): Promise<void> {
     const baselineMs = await until(shops, () => BASELINE_PRICE, b0);
     const baselineCalls = priceCalls(shops);
 
+    // ---- native: a 1-hour window two hours ahead is a Shopee discount scheduled by the tickers ----
+    const nStart = new Date(Date.now() + 2 * 3_600_000);
+    const nEnd = new Date(nStart.getTime() + 3_600_000);
+    const shopee = shops.find((s) => s.code === "shopee")!;
+    const shopeeSb = shopee.sb as ShopeeSandbox;
+    shopee.sb.resetCounters();
+    const n0 = Date.now();
+    const native = await svc.create(
+      viewer,
+      { ...input, name: "Bench native", startsAt: nStart, endsAt: nEnd },
+      false,
+    );
+    const nativeMethod = native.campaign!.channels.find((c) => c.marketplace === "shopee")!.method;
+    let scheduledMs = NaN;
+    while (Date.now() - n0 < TIMEOUT_MS) {
+      const d = shopeeSb.discountsOf(shopee.shopId)[0];
+      if (d && Object.keys(d.prices).length === SKUS) {
+        scheduledMs = Date.now() - n0;
+        break;
+      }
+      await sleep(POLL_MS);
+    }
+    const discountCalls = Object.entries(shopee.sb.counters().calls)
+      .filter(([path]) => /discount/.test(path))
+      .reduce((a, [, n]) => a + n, 0);
+    const paidAt = (at: number) =>
+      skus.filter((sku) => shopeeSb.buyerPriceAt(shopee.shopId, sku, at) === (BASELINE_PRICE * 8) / 10)
+        .length;
+    const onSaleDuring = paidAt(nStart.getTime() + 1_000);
+    const onSaleAfter = paidAt(nEnd.getTime() + 1_000);
+    const listedUnchanged = shopee.sb
+      .allSkus(shopee.shopId)
+      .filter((v) => v.priceVnd === BASELINE_PRICE).length;
+    await svc.cancel(viewer, native.campaign!.id);
+    const c0 = Date.now();
+    let removedMs = NaN;
+    while (Date.now() - c0 < TIMEOUT_MS) {
+      if (shopeeSb.discountsOf(shopee.shopId).length === 0) {
+        removedMs = Date.now() - c0;
+        break;
+      }
+      await sleep(POLL_MS);
+    }
+
     const per = (r: Reached) => r.per.map(([code, ms]) => `${code} ${f(ms)}`).join(", ");
     const f = (ms: number) =>
       Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : `not within ${TIMEOUT_MS / 1000} s`;
@@ -265,6 +313,7 @@ async function main(): Promise<void> {
         `  two tickers raced: occurrences started ${flips.started}, ended ${flips.ended}; price_version of untouched listings ${versions.lo}–${versions.hi} (1 + start + end = 3: each flip marked them once)`,
         `baseline (the same ${SKUS * 4} price changes as one catalogue edit through the same outbox): ${f(baselineMs.all)}; price calls ${baselineCalls}`,
         `  per marketplace: ${per(baselineMs)}`,
+        `native (1 h window 2 h ahead): Shopee ${nativeMethod}; discount with all ${SKUS} models on Shopee ${f(scheduledMs)} after createCampaign (${discountCalls} discount calls); at the start + 1 s Shopee charges the sale price for ${onSaleDuring} of ${SKUS} SKUs, at the end + 1 s for ${onSaleAfter}; listed price unchanged on ${listedUnchanged}; cancelled: discount gone from Shopee ${f(removedMs)} later`,
         `(measurement: sandboxes polled every ${POLL_MS} ms; the ticker's 1 s period is inside the start and end figures)`,
       ].join("\n"),
     );
