@@ -21,7 +21,7 @@ export enum AlertSeverity {
 }
 
 export interface AlertThresholds {
-  /** Token (refresh token, else access token without a refresh) expiring within this many days. Default 7. */
+  /** A channel's refresh token expiring within this many days. Default 7. */
   tokenDays: number;
   /** OCOP certificate expiring within this many days. Default 90. */
   certDays: number;
@@ -76,16 +76,16 @@ export const RULES: RuleDef[] = [
     rule: AlertRule.TOKEN_EXPIRING,
     severity: AlertSeverity.WARNING,
     sql: (t) => ({
-      // The access token alone is refreshed automatically; what needs a person is the refresh
-      // token running out (or an access token that cannot be refreshed).
+      // Access tokens are renewed by the hub's token refresh runs; what needs a person is the
+      // refresh token running out (where the marketplace says when), which ends in a new
+      // authorization. A refresh that fails is the NEEDS_REAUTH rule's.
       text: `SELECT 'channel:' || c.id AS subject_key, c.producer_id, c.id AS channel_id,
                     jsonb_build_object('channel', c.name, 'marketplace', c.marketplace,
-                                       'expiresAt', x.at,
-                                       'days', greatest(0, floor(extract(epoch FROM x.at - now()) / 86400))::int) AS params
+                                       'expiresAt', c.refresh_expires_at,
+                                       'days', greatest(0, floor(extract(epoch FROM c.refresh_expires_at - now()) / 86400))::int) AS params
                FROM channel c
-               CROSS JOIN LATERAL (SELECT coalesce(c.refresh_expires_at, c.access_expires_at) AS at) x
-              WHERE c.status = 'ACTIVE' AND x.at IS NOT NULL
-                AND x.at < now() + make_interval(days => $2::int)`,
+              WHERE c.status = 'ACTIVE' AND c.refresh_expires_at IS NOT NULL
+                AND c.refresh_expires_at < now() + make_interval(days => $2::int)`,
       params: [num(t.tokenDays)],
     }),
   },

@@ -121,8 +121,13 @@ test("NEEDS_REAUTH: raise → dedupe → acknowledge → resolve → raise again
   await evaluate();
 });
 
-test("token expiring within 7 days", async () => {
+test("refresh token expiring within 7 days (an access token about to expire is refreshed, no alert)", async () => {
   const ds = hub.db.dataSource;
+  await ds.query(`UPDATE channel SET access_expires_at = now() + interval '1 hour' WHERE id = $1`, [
+    a.channelId,
+  ]);
+  await evaluate();
+  expect((await alerts({ rule: "TOKEN_EXPIRING", status: ["OPEN"] }, a.keyA)).totalCount).toBe(0);
   await ds.query(`UPDATE channel SET refresh_expires_at = now() + interval '3 days 2 hours' WHERE id = $1`, [
     a.channelId,
   ]);
