@@ -5,6 +5,7 @@
  * recorded and visible over GraphQL, a delivery that fails for good and is redelivered, paused
  * subscriptions, tenancy, the secret shown once, and the target-address policy.
  */
+import crypto from "node:crypto";
 import http from "node:http";
 import { ApiKeyRole } from "../../src/auth/api-key.entity";
 import { toGlobalId } from "../../src/common/graphql/global-id";
@@ -15,6 +16,8 @@ import { WebhookDeliverer, backoffMs } from "../../src/outbound-webhooks/deliver
 import { checkTargetUrl, isPrivateAddress, targetPolicyFor } from "../../src/outbound-webhooks/target-policy";
 import { verifySignature } from "../../src/outbound-webhooks/signing";
 import { registry } from "../../src/observability/registry";
+import { SecretBox } from "../../src/common/crypto";
+import { resealWebhookSecrets } from "../../src/outbound-webhooks/reseal";
 import { startTestHub, TestHub } from "../support/test-hub";
 import { insertCatalogue, insertChannel, order } from "../support/order-fixture";
 
@@ -530,6 +533,31 @@ test("two deliverers on one database send each delivery once", async () => {
   expect(ids).toHaveLength(30);
   expect(new Set(ids).size).toBe(30);
   expect(d1.attempts + d2.attempts).toBe(30);
+});
+
+test("key rotation re-seals webhook secrets under the new key", async () => {
+  const ds = hub.db.dataSource;
+  const c = await hub.gql(
+    CREATE,
+    { i: { producerId: toGlobalId("Producer", A.producerId), url: receiverUrl, events: ["STOCK_CHANGED"] } },
+    { key: A.key },
+  );
+  const created = {
+    id: c.data.createWebhookSubscription.subscription.id,
+    secret: c.data.createWebhookSubscription.secret,
+  };
+  const [before] = await ds.query(`SELECT id, secret FROM webhook_subscription WHERE id = $1`, [created.id]);
+  const oldKey = (hub.services.sync.box as unknown as { keys: Map<string, Buffer> }).keys
+    .values()
+    .next().value!;
+  const rotated = new SecretBox([crypto.randomBytes(32), oldKey]);
+  const r = await resealWebhookSecrets(ds, rotated);
+  expect(r.unreadable).toEqual([]);
+  expect(r.resealed).toBeGreaterThanOrEqual(1);
+  const [after] = await ds.query(`SELECT secret FROM webhook_subscription WHERE id = $1`, [before.id]);
+  expect(SecretBox.sealedKeyId(after.secret)).toBe(rotated.keyId);
+  expect(rotated.open(after.secret)).toBe(created.secret);
+  expect((await resealWebhookSecrets(ds, rotated)).resealed).toBe(0);
 });
 
 test("backoff doubles from the base up to the cap, with ±20 % jitter", () => {
