@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The ops side of the console in headless Chromium against a real hub, worker and sandboxes:
  * a publish that fails because the marketplace is down (sandbox fault knob) shows up under its
@@ -17,6 +16,10 @@ import {
   startConsoleEnv,
 } from "./support/console-env";
 import { toGlobalId } from "../../src/common/graphql/global-id";
+
+// Browser globals used inside page.evaluate callbacks; the test program has no DOM lib (it would
+// change Node's fetch/FormData types for the whole project).
+declare const document: any;
 
 jest.setTimeout(180_000);
 
@@ -277,7 +280,7 @@ describeWithChromium("console: ops pages", () => {
     await page.goto(`${env.origin}/console/#/drift`);
     await page.waitForSelector('[data-testid="drift-row"]');
     const rows = await page.$$eval('[data-testid="drift-row"]', (els) =>
-      els.map((e) => Array.from(e.querySelectorAll("td")).map((td) => td.lastChild?.textContent ?? "")),
+      els.map((e) => Array.from(e.querySelectorAll("td")).map((td: any) => td.lastChild?.textContent ?? "")),
     );
     expect(rows).toHaveLength(1);
     const [channel, sku, kind, remote, desired] = rows[0];

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The producer's console in headless Chromium against a real hub, worker and two sandbox
  * marketplaces: login, Vietnamese search without diacritics, an expiring certificate highlighted,
@@ -18,6 +17,12 @@ import {
   startConsoleEnv,
 } from "./support/console-env";
 import { toGlobalId } from "../../src/common/graphql/global-id";
+
+// Browser globals used inside page.evaluate callbacks; the test program has no DOM lib (it would
+// change Node's fetch/FormData types for the whole project).
+declare const document: any;
+declare const getComputedStyle: any;
+declare const localStorage: any;
 
 jest.setTimeout(120_000);
 
@@ -96,7 +101,9 @@ describeWithChromium("console: producer pages", () => {
     await page.press('input[name="search"]', "Enter");
     await page.selectOption('select[name="star"]', "3");
     await page.waitForFunction(() =>
-      Array.from(document.querySelectorAll(".product-name")).every((e) => e.textContent?.startsWith("Trà")),
+      Array.from(document.querySelectorAll(".product-name")).every((e: any) =>
+        e.textContent?.startsWith("Trà"),
+      ),
     );
     expect(await page.$$eval(".product-name", (els) => els.map((e) => e.textContent))).toEqual([
       "Trà Shan tuyết Tà Xùa",
@@ -181,7 +188,7 @@ describeWithChromium("console: producer pages", () => {
     await page.waitForFunction(
       () => {
         const runs = Array.from(document.querySelectorAll('[data-testid="run"]'));
-        return runs.length === 2 && runs.every((r) => r.getAttribute("data-status") === "FINISHED");
+        return runs.length === 2 && runs.every((r: any) => r.getAttribute("data-status") === "FINISHED");
       },
       undefined,
       { timeout: 60_000 },

@@ -26,7 +26,7 @@ async function get(
   const raw = Buffer.from(await res.arrayBuffer());
   return {
     statusCode: res.status,
-    headers: Object.fromEntries(res.headers.entries()),
+    headers: Object.fromEntries(res.headers as unknown as Iterable<[string, string]>),
     body: raw.toString("utf8"),
     raw,
   };
