@@ -309,7 +309,10 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
           ]),
       // Scripted moments: a publish, API restarts, a revoked authorization.
       (async () => {
-        await sleep(o.seconds * 300);
+        // At fixed points of the phase, however long a step takes.
+        const phaseStart = end - o.seconds * 1000;
+        const at = (share: number) => sleep(Math.max(0, phaseStart + share * o.seconds * 1000 - Date.now()));
+        await at(0.3);
         // A client retries a publish that failed on the server side (e.g. its connection was terminated).
         let tries = 0;
         for (; tries < 10; tries++) {
@@ -323,17 +326,17 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
         }
         log(`second half published after ${tries + 1} attempt(s)`);
         if (o.scaleOut) return;
-        await sleep(o.seconds * 200);
+        await at(0.5);
         const api = dice.pick(apis);
         await api.restart(dice.chance(0.5) ? "SIGKILL" : "SIGTERM");
         stats.apiRestarts++;
         const revocable = w.channels.find((c) => c.revocable);
-        await sleep(o.seconds * 100);
+        await at(0.6);
         if (revocable) {
           await sandboxes.call(revocable.code, "revokeAuthorization", revocable.shopId);
           ledger.revokedChannelIds.add(revocable.id);
         }
-        await sleep(o.seconds * 200);
+        await at(0.8);
         const api2 = dice.pick(apis);
         await api2.restart(dice.chance(0.5) ? "SIGKILL" : "SIGTERM");
         stats.apiRestarts++;
