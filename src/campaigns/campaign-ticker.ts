@@ -6,7 +6,8 @@
  * number of processes each start and each end happens once, and its listings are touched once; the
  * NOTIFY at commit wakes the outbox, which pushes the sale (or normal) prices.
  *
- * After the flip, the tick drives native promotions (campaign-promotions.ts).
+ * A second loop drives native promotions (campaign-promotions.ts), so marketplace calls never hold
+ * up a flip.
  * Time comes from the runtime's Clock, so tests move time by hand. An occurrence missed entirely
  * (the hub was down for the whole window) is ended without touching anything: it never took effect.
  */
@@ -34,9 +35,9 @@ export interface CampaignTickerOptions {
 }
 
 export class CampaignTicker {
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
-  private running: Promise<unknown> | null = null;
+  private readonly running = new Set<Promise<unknown>>();
   private readonly log: Logger;
 
   constructor(
@@ -46,28 +47,53 @@ export class CampaignTicker {
     this.log = o.log ?? rt.log;
   }
 
+  /**
+   * Two loops: flips, and native promotions. Separate, so slow marketplace calls never delay a
+   * window's start or end.
+   */
   start(): void {
+    this.loop("campaign tick failed", () => this.flip());
+    this.loop("campaign promotion sync failed", () => syncPromotions(this.rt, this.now()));
+  }
+
+  private loop(failure: string, work: () => Promise<unknown>): void {
     const next = () => {
       if (this.stopped) return;
-      this.timer = setTimeout(async () => {
-        this.running = this.tick().catch((err) => this.log.error({ err }, "campaign tick failed"));
-        await this.running;
-        this.running = null;
+      const timer = setTimeout(async () => {
+        this.timers.delete(timer);
+        const p = work().catch((err) => this.log.error({ err }, failure));
+        this.running.add(p);
+        await p;
+        this.running.delete(p);
         next();
       }, this.o.everyMs ?? 1_000);
+      this.timers.add(timer);
     };
     next();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    for (const t of this.timers) clearTimeout(t);
+    await Promise.all([...this.running]);
   }
 
-  /** One tick at the clock's current time; safe to run concurrently in any number of processes. */
+  private now(): Date {
+    return (this.o.clock ?? this.rt.clock).now();
+  }
+
+  /** A flip, then the promotion sync: what the two loops do, in one call (tests, scripts). */
   async tick(): Promise<TickResult> {
-    const now = (this.o.clock ?? this.rt.clock).now();
+    const result = await this.flip();
+    const promotions = await syncPromotions(this.rt, this.now());
+    if (promotions.scheduled || promotions.ended || promotions.fellBack)
+      this.log.info({ ...promotions }, "campaign promotions synced");
+    return { ...result, promotions };
+  }
+
+  /** Starts and ends what is due at the clock's time; safe to run concurrently in any number of processes. */
+  async flip(): Promise<TickResult> {
+    const now = this.now();
     const result = await this.rt.ds.transaction(async (m) => {
       const started: Array<{ campaign_id: string }> = await m.query(
         `WITH flipped AS (UPDATE campaign_occurrence SET state = 'RUNNING', started_at = now()
@@ -106,11 +132,7 @@ export class CampaignTicker {
     });
     if (result.started || result.ended)
       this.log.info({ ...result, at: now.toISOString() }, "campaign windows flipped");
-    // Native promotions to schedule or remove on the marketplaces (calls outside the flip's transaction).
-    const promotions = await syncPromotions(this.rt, now);
-    if (promotions.scheduled || promotions.ended || promotions.fellBack)
-      this.log.info({ ...promotions }, "campaign promotions synced");
-    return { ...result, promotions };
+    return result;
   }
 }
 
