@@ -16,6 +16,7 @@ import {
   startConsoleEnv,
 } from "./support/console-env";
 import { toGlobalId } from "../../src/common/graphql/global-id";
+import { evaluateAlerts } from "../../src/alerts/alert.service";
 
 // Browser globals used inside page.evaluate callbacks; the test program has no DOM lib (it would
 // change Node's fetch/FormData types for the whole project).
@@ -204,6 +205,26 @@ describeWithChromium("console: ops pages", () => {
     expect(await page.textContent('[data-testid="token-countdown"]')).not.toBe(before);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await screenshot(page, "ops-04-channel-health");
+
+    // The alert rules see it too; the console lists the open alert and acknowledges it.
+    await evaluateAlerts(env.hub.db.dataSource, { tickKey: `console-test-${Date.now()}` });
+    await page.reload();
+    await page.waitForSelector('[data-testid="alerts"] li');
+    const alerts = await page.$$eval('[data-testid="alerts"] li', (els) =>
+      els.map((e) => e.textContent ?? ""),
+    );
+    expect(alerts.some((a) => a.includes("Tiki Hà Giang"))).toBe(true);
+    await screenshot(page, "ops-05-alert");
+    const open = alerts.length;
+    await page.click('[data-testid="alerts"] li:has-text("Tiki Hà Giang") button');
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="alerts"] li').length < n,
+      open,
+    );
+    const [a] = await env.hub.db.dataSource.query(
+      `SELECT status FROM alert WHERE rule = 'CHANNEL_NEEDS_REAUTH' AND acknowledged_at IS NOT NULL`,
+    );
+    expect(a?.status).toBe("ACKNOWLEDGED");
   });
 
   it("draws orders, sync throughput, error rate and propagation latency from real data", async () => {
@@ -249,7 +270,7 @@ describeWithChromium("console: ops pages", () => {
     );
     expect(bars.some((b) => b?.includes("Shopee Hà Giang"))).toBe(true);
     expect(await page.$$('[data-testid="chart-latency"] polyline')).toHaveLength(2);
-    await screenshot(page, "ops-05-charts");
+    await screenshot(page, "ops-06-charts");
     await page.setViewportSize({ width: 375, height: 812 });
   });
 
@@ -288,7 +309,7 @@ describeWithChromium("console: ops pages", () => {
     expect(Number(remote)).toBe(remoteBefore - 3);
     expect(Number(desired)).toBe(remoteBefore);
     await page.waitForSelector('[data-testid="queues"] li');
-    await screenshot(page, "ops-06-drift-and-queues");
+    await screenshot(page, "ops-07-drift-and-queues");
     expect(await page.textContent('[data-testid="queues"]')).not.toContain("chỉ hiển thị");
     expect(await page.textContent('[data-testid="queues"]')).toMatch(/Đang chờ \d+ · Đang xử lý \d+/);
   });
