@@ -162,13 +162,15 @@ export interface ClaimListingRow {
   channelId: string;
   marketplace: string;
   sku: string;
-  status: "UP_TO_DATE" | "PENDING" | "NEEDS_REVIEW" | "FAILED";
+  status: "UP_TO_DATE" | "PENDING" | "NEEDS_REVIEW" | "HIDDEN" | "FAILED";
   errorCode: string | null;
 }
 
 /**
  * Where a product's content (and so its OCOP claim) stands on each live listing: pushed, waiting,
- * waiting for the marketplace's review (Tiki), or refused. Scoped by the caller's producers.
+ * waiting for the marketplace's review (Tiki), hidden from buyers during that review because the
+ * live content claims a star the new content withdraws (Tiki), or refused. Scoped by the caller's
+ * producers.
  */
 export async function claimListings(
   ds: DataSource,
@@ -179,7 +181,8 @@ export async function claimListings(
   const rows: Array<ClaimListingRow & { productId: string }> = await ds.query(
     `SELECT l.product_id AS "productId", l.channel_id AS "channelId", c.marketplace, v.sku,
             CASE WHEN l.content_pushed_version >= l.content_version THEN 'UP_TO_DATE'
-                 WHEN l.last_error->>'code' = 'CONTENT_REVIEW_REQUIRED' THEN 'NEEDS_REVIEW'
+                 WHEN l.last_error->>'code' = 'HIDDEN_PENDING_REVIEW' THEN 'HIDDEN'
+                 WHEN l.last_error->>'code' IN ('CONTENT_REVIEW_REQUIRED', 'CONTENT_IN_REVIEW') THEN 'NEEDS_REVIEW'
                  WHEN l.content_failed_version = l.content_version THEN 'FAILED'
                  ELSE 'PENDING' END AS status,
             CASE WHEN l.content_pushed_version >= l.content_version THEN NULL ELSE l.last_error->>'code' END AS "errorCode"

@@ -5,15 +5,23 @@
  * within one poll of that instant plus the outbox push. Several workers may poll at once: the
  * refresh takes an advisory lock (the others skip) and compares against stored state, so each
  * change is recorded and pushed once. The clock is the runtime's (injectable).
+ *
+ * The same loop follows content edits a marketplace reviews (Tiki; content-reviews.ts), at most
+ * every `reviewPollMs`: an expired claim's product hidden for the review is shown again once Tiki
+ * approves the corrected content.
  */
 import type { Logger } from "../common/logger";
 import type { Clock } from "../common/time";
 import type { DataSource } from "typeorm";
 import { OcopClaimsService, RefreshResult } from "./claims.service";
+import { ContentReviewFollower, type FollowResult } from "./content-reviews";
+import type { SyncRuntime } from "../sync/runtime";
 
 export interface ClaimsJobOptions {
   /** Poll period, ms. Default 2,000. */
   pollMs?: number;
+  /** Period of the reviewed-content follow-up (Tiki tracking), ms. Default 5,000. */
+  reviewPollMs?: number;
   log?: Logger;
 }
 
@@ -23,22 +31,29 @@ export class OcopClaimsJob {
   private running: Promise<unknown> | null = null;
   private readonly log: Logger | undefined;
   readonly service: OcopClaimsService;
+  /** Null when built without a full sync runtime (no connectors to ask). */
+  readonly reviews: ContentReviewFollower | null;
+  private lastFollow = 0;
   /** Runs this process performed (others were skipped or had nothing to do), for tests and ops. */
   runs = 0;
 
   constructor(
-    rt: { ds: DataSource; clock: Clock; log?: Logger },
+    rt: SyncRuntime | { ds: DataSource; clock: Clock; log?: Logger },
     private readonly o: ClaimsJobOptions = {},
   ) {
     this.log = o.log ?? rt.log;
     this.service = new OcopClaimsService(rt.ds, rt.clock, this.log);
+    this.reviews = "connectors" in rt ? new ContentReviewFollower(rt) : null;
   }
 
   start(): void {
     const loop = () => {
       if (this.stopped) return;
       this.timer = setTimeout(async () => {
-        this.running = this.tick().catch((err) => this.log?.error({ err }, "OCOP claims run failed"));
+        this.running = this.tick()
+          .catch((err) => this.log?.error({ err }, "OCOP claims run failed"))
+          .then(() => this.followReviews())
+          .catch((err) => this.log?.error({ err }, "content review follow-up failed"));
         await this.running;
         this.running = null;
         loop();
@@ -53,6 +68,15 @@ export class OcopClaimsJob {
     const r = await this.service.refresh();
     if (r.ran) this.runs++;
     return r;
+  }
+
+  /** Follows reviewed content edits when `reviewPollMs` has passed since the last time; null otherwise. */
+  async followReviews(force = false): Promise<FollowResult | null> {
+    if (!this.reviews) return null;
+    const now = Date.now();
+    if (!force && now - this.lastFollow < (this.o.reviewPollMs ?? 5_000)) return null;
+    this.lastFollow = now;
+    return this.reviews.followAll();
   }
 
   async stop(): Promise<void> {

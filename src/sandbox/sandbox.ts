@@ -21,6 +21,8 @@ export interface SandboxFaults {
   webhookDuplicates: number;
   /** Webhooks of one batch are sent in shuffled order. */
   webhookShuffle: boolean;
+  /** Tiki: how long a content update request stays in review before it is approved or rejected, ms. */
+  contentReviewMs?: number;
 }
 
 export const NO_FAULTS: SandboxFaults = {
@@ -45,6 +47,8 @@ export interface SandboxSkuView {
   attributes: Record<string, string | string[]>;
   images: string[];
   description: string;
+  /** False when the product is hidden from buyers (Tiki's active flag); absent where not modelled. */
+  active?: boolean;
 }
 
 export interface SandboxOrderLineSpec {

@@ -28,6 +28,9 @@ export type ExplainCode =
   | "STOCK_DRIFT"
   | "PRICE_DRIFT"
   | "CONTENT_REVIEW_REQUIRED"
+  | "CONTENT_IN_REVIEW"
+  | "HIDDEN_PENDING_REVIEW"
+  | "CONTENT_REVIEW_REJECTED"
   | "REMOTE_REJECTED";
 
 export interface ExplainInput {
@@ -121,6 +124,32 @@ export const EXPLANATIONS: Record<ExplainCode, Entry> = {
       `Gửi yêu cầu cập nhật sản phẩm trong trang người bán ${c.mp}; hệ thống sẽ gửi lại khi nội dung thay đổi lần sau.`,
     hintEn: (c) =>
       `Submit a product update request in the ${c.mp} seller centre; the hub sends again on the next content change.`,
+  },
+  CONTENT_IN_REVIEW: {
+    vi: (c) =>
+      `${c.mp} duyệt mọi thay đổi nội dung: yêu cầu cập nhật (tên, mô tả, ảnh) đã được gửi và đang chờ duyệt; giá và tồn kho đã được cập nhật.`,
+    en: (c) =>
+      `${c.mp} reviews every content change: the update request (title, description, images) was sent and awaits review; price and stock were updated.`,
+    hintVi: () => `Không cần làm gì: hệ thống theo dõi yêu cầu và ghi nhận khi sàn duyệt.`,
+    hintEn: () => `Nothing to do: the hub follows the request and records it when the marketplace approves.`,
+  },
+  HIDDEN_PENDING_REVIEW: {
+    vi: (c) =>
+      `Sản phẩm đang tạm ẩn trên ${c.mp}: nội dung đang hiển thị còn ghi hạng OCOP không còn hiệu lực, và ${c.mp} đang duyệt nội dung mới.`,
+    en: (c) =>
+      `The product is hidden on ${c.mp} for now: what buyers would see still claims an OCOP star that is no longer valid, and ${c.mp} is reviewing the new content.`,
+    hintVi: () =>
+      `Không cần làm gì: sản phẩm tự mở bán lại khi sàn duyệt nội dung mới. Nếu bị từ chối, hệ thống sẽ báo lý do.`,
+    hintEn: () =>
+      `Nothing to do: the product goes back on sale when the marketplace approves the new content. If it is rejected, the hub says why.`,
+  },
+  CONTENT_REVIEW_REJECTED: {
+    vi: (c) => `${c.mp} từ chối yêu cầu sản phẩm (tạo mới hoặc cập nhật nội dung)${quote(c)}.`,
+    en: (c) => `${c.mp} rejected the product request (new product or content update)${quote(c)}.`,
+    hintVi: (c) =>
+      `Sửa nội dung theo lý do ${c.mp} nêu (tên, thuộc tính, ảnh) rồi lưu sản phẩm: hệ thống gửi yêu cầu mới. Nếu sản phẩm đang bị ẩn vì hạng OCOP cũ, nó sẽ mở bán lại khi yêu cầu mới được duyệt.`,
+    hintEn: (c) =>
+      `Fix the content as ${c.mp} says (title, attributes, images) and save the product: the hub sends a new request. A product hidden because of its old OCOP claim goes back on sale once the new request is approved.`,
   },
   REMOTE_NOT_APPLIED: {
     vi: (c) => `${c.mp} báo thành công nhưng ${kindVi(c.kind)} đọc lại vẫn chưa đổi, sau nhiều lần gửi.`,
@@ -298,6 +327,9 @@ const EXACT: Record<MarketplaceCode, Record<string, ExplainCode>> = {
   },
   tiki: {
     CONTENT_REVIEW_REQUIRED: "CONTENT_REVIEW_REQUIRED",
+    CONTENT_IN_REVIEW: "CONTENT_IN_REVIEW",
+    HIDDEN_PENDING_REVIEW: "HIDDEN_PENDING_REVIEW",
+    REQUEST_REJECTED: "CONTENT_REVIEW_REJECTED",
     invalid_grant: "NEEDS_REAUTH",
     access_denied: "NEEDS_REAUTH",
     unauthorized_client: "NEEDS_REAUTH",

@@ -352,6 +352,8 @@ function build(p: ProductRow, vs: VariantRow[], attrs: Array<Record<string, stri
     categoryId: p.remote_category_id ?? "",
     attributes,
     images: imageSources,
+    // Lets a marketplace that reviews content edits (Tiki) tell when an edit withdraws a claim.
+    ocopStar: ocop?.star ?? null,
     brand: null,
     weightGrams: weights.length ? Math.max(...weights) : 0,
     dimensionsMm:

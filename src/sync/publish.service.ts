@@ -246,12 +246,18 @@ export async function runPublish(rt: SyncRuntime, runId: string): Promise<void> 
   }
   const { connector, ctx, channel } = h;
   const productIds = (run.details.productIds as string[] | undefined) ?? [];
-  const listings: Array<{ id: string; product_id: string; sku: string; external_item_id: string | null }> =
-    await rt.ds.query(
-      `SELECT l.id, l.product_id, v.sku, l.external_item_id FROM listing l JOIN variant v ON v.id = l.variant_id
+  const listings: Array<{
+    id: string;
+    product_id: string;
+    sku: string;
+    external_item_id: string | null;
+    hidden: boolean;
+  }> = await rt.ds.query(
+    `SELECT l.id, l.product_id, v.sku, l.external_item_id, coalesce(l.last_error->>'hidden' = 'true', false) AS hidden
+         FROM listing l JOIN variant v ON v.id = l.variant_id
       WHERE l.channel_id = $1 AND l.product_id = ANY($2::uuid[]) AND l.state IN ('PENDING','LIVE','FAILED')`,
-      [channel.id, productIds],
-    );
+    [channel.id, productIds],
+  );
   const wanted = new Set(listings.map((l) => l.id));
   const built = (
     await draftsFor(
@@ -265,6 +271,9 @@ export async function runPublish(rt: SyncRuntime, runId: string): Promise<void> 
   )
     .map((b) => restrict(b, (v) => v.listingId !== null && wanted.has(v.listingId)))
     .filter((b) => b.variants.length > 0);
+  // Hidden on the marketplace while a reviewed content edit is pending (Tiki): the connector keeps it so.
+  const hidden = new Set(listings.filter((l) => l.hidden).map((l) => l.id));
+  for (const b of built) if (b.variants.some((v) => hidden.has(v.listingId!))) b.draft.hiddenForReview = true;
   // The values sent are exactly what the outbox would push (one definition of "desired").
   const desired = await desiredValues(rt.ds, [...wanted]);
   for (const b of built) {
@@ -450,6 +459,14 @@ async function recordResults(
             remoteCode: r.remoteCode ?? null,
             remoteMessage: r.remoteMessage ?? null,
             at: new Date().toISOString(),
+            // A reviewed edit (Tiki): followed by src/ocop-claims/content-reviews.ts.
+            ...(r.review
+              ? {
+                  trackId: r.review.trackId,
+                  hidden: r.review.hidden,
+                  contentVersion: v.contentVersion ?? "0",
+                }
+              : {}),
           }),
         });
         items.push({
@@ -505,6 +522,8 @@ async function recordResults(
           remoteCode: r.remoteCode ?? null,
           remoteMessage: r.remoteMessage ?? null,
           at: new Date().toISOString(),
+          // A rejected reviewed edit may leave the product hidden (Tiki).
+          ...(r.review?.hidden ? { hidden: true } : {}),
         };
         bad.push({
           id: listingId,

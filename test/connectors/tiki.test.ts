@@ -209,8 +209,9 @@ describe("tiki connector against the tiki sandbox", () => {
         ],
       },
     ]);
-    // Price and stock apply at once; content edits are reviewed by Tiki, so the result says "skipped".
-    expect(updated).toMatchObject({ outcome: "skipped", remoteCode: "CONTENT_REVIEW_REQUIRED" });
+    // Price and stock apply at once; the content goes to Tiki's review, so the result says "skipped"
+    // (tiki-content-review.test.ts follows such requests to the end).
+    expect(updated).toMatchObject({ outcome: "skipped", remoteCode: "CONTENT_IN_REVIEW" });
     expect(sandbox.skuView(main.shop.shopId, `NM-${t}-500`)).toMatchObject({ priceVnd: 99_000, stock: 25 });
   });
 

@@ -111,7 +111,8 @@ test("a rename is pushed to every marketplace through the outbox, once", async (
   expect(n).toBe(4);
   await pushContent();
   for (const t of titles()) expect(t).toMatch(/^Chè búp đặc biệt Tân Cương.*OCOP 4 sao$/);
-  // Tiki reviews content edits: the hub says so, item by item, instead of claiming it is live.
+  // Tiki reviews content edits: the update request is sent and followed; until Tiki approves, the hub
+  // says so item by item instead of claiming it is live.
   expect(tikiTitle()).toMatch(/^Chè búp Tân Cương/);
   const rows = await hub.db.dataSource.query(
     `SELECT c.marketplace, l.content_version > l.content_pushed_version AS dirty, l.content_failed_version = l.content_version AS parked,
@@ -122,14 +123,14 @@ test("a rename is pushed to every marketplace through the outbox, once", async (
   expect(rows).toEqual([
     { marketplace: "lazada", dirty: false, parked: null, code: null },
     { marketplace: "shopee", dirty: false, parked: null, code: null },
-    { marketplace: "tiki", dirty: true, parked: true, code: "CONTENT_REVIEW_REQUIRED" },
+    { marketplace: "tiki", dirty: true, parked: true, code: "CONTENT_IN_REVIEW" },
     { marketplace: "tiktok-shop", dirty: false, parked: null, code: null },
   ]);
   const [skipped] = await hub.db.dataSource.query(
     `SELECT i.status, i.code, i.message_vi, i.hint_en FROM sync_item i JOIN sync_run r ON r.id = i.run_id
       JOIN channel c ON c.id = r.channel_id WHERE r.kind = 'CONTENT' AND c.marketplace = 'tiki'`,
   );
-  expect(skipped).toMatchObject({ status: "SKIPPED", code: "CONTENT_REVIEW_REQUIRED" });
+  expect(skipped).toMatchObject({ status: "SKIPPED", code: "CONTENT_IN_REVIEW" });
   expect(skipped.message_vi).toMatch(/Tiki duyệt/);
 });
 

@@ -27,7 +27,8 @@ export type Capability =
   | "readback"
   | "review.pull"
   | "review.reply"
-  | "promotion";
+  | "promotion"
+  | "content.review";
 
 export interface BatchLimits {
   /** Items (SKUs/models) per price-update call. Shopee: models of ONE item per call. */
@@ -124,6 +125,8 @@ export interface ItemResult {
   externalSkuId?: string;
   /** Listing writes: the remote SKU id of every variant, so later price/stock pushes can address them. */
   variants?: Array<{ sku: string; externalSkuId: string }>;
+  /** A content edit the marketplace reviews (Tiki): the request to follow with followContentReviews. */
+  review?: { trackId: string; hidden: boolean };
 }
 
 export interface Page<T> {
@@ -180,6 +183,26 @@ export interface ListingDraft {
   weightGrams: number;
   dimensionsMm?: { length: number; width: number; height: number } | null;
   variants: ListingVariantDraft[];
+  /** The OCOP star this content claims (null: none); undefined when the caller does not say. */
+  ocopStar?: number | null;
+  /** The product is hidden from buyers until an earlier reviewed edit ends (see ItemResult.review). */
+  hiddenForReview?: boolean;
+}
+
+/** A reviewed content edit to follow (ItemResult.review), with the listing it belongs to. */
+export interface ContentReview {
+  trackId: string;
+  /** The marketplace product was hidden (inactive) until the review ends. */
+  hidden: boolean;
+  refs: RemoteRef[];
+}
+
+export interface ContentReviewState {
+  trackId: string;
+  state: "in_review" | "approved" | "rejected";
+  reason: string | null;
+  /** Approved and hidden: the product was set active again. */
+  reactivated: boolean;
 }
 
 /** Where a price or stock update goes: the remote ids plus our SKU. */
@@ -393,6 +416,8 @@ export interface MarketplaceConnector {
   readBack?(ctx: ChannelContext, refs: RemoteRef[]): Promise<RemoteState[]>;
   /** Calls a readBack of these refs costs, when it is not simply ⌈refs / readbackPerCall⌉. */
   readBackCalls?(refs: RemoteRef[]): number;
+  /** Where content edits are reviewed: the state of each request; approved hidden products are shown again. */
+  followContentReviews?(ctx: ChannelContext, reviews: ContentReview[]): Promise<ContentReviewState[]>;
 
   // orders
   listOrders?(ctx: ChannelContext, window: OrderWindow, cursor: string | null): Promise<Page<OrderSummary>>;
@@ -439,4 +464,5 @@ export const CAPABILITY_METHODS: Record<Capability, Array<keyof MarketplaceConne
   "review.pull": ["listReviews"],
   "review.reply": ["replyToReview"],
   promotion: ["schedulePromotion", "endPromotion"],
+  "content.review": ["followContentReviews"],
 };

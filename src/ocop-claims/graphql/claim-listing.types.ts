@@ -8,8 +8,13 @@ export enum ClaimListingStatus {
   UP_TO_DATE = "UP_TO_DATE",
   /** Waiting for the outbox push (or its retry). */
   PENDING = "PENDING",
-  /** The marketplace reviews content edits (Tiki): the seller must submit the change there. */
+  /** The marketplace reviews content edits (Tiki): the update request awaits approval; the old content shows. */
   NEEDS_REVIEW = "NEEDS_REVIEW",
+  /**
+   * Hidden from buyers (Tiki: inactive) while the marketplace reviews content that withdraws or
+   * lowers the OCOP claim; back on sale, UP_TO_DATE, once approved.
+   */
+  HIDDEN = "HIDDEN",
   /** The marketplace refused the content; see errorCode. */
   FAILED = "FAILED",
 }

@@ -86,9 +86,18 @@ interface ProductRequest {
   trackId: string;
   requestId: string;
   shopId: string;
-  state: "approved" | "processing";
+  state: "approved" | "processing" | "awaiting_approve" | "rejected";
   productId: number | null;
+  kind?: "create_product" | "update_product";
+  /** Update requests: when the review ends (ms), what it applies, why it is rejected. */
+  reviewUntil?: number;
+  changes?: Partial<Pick<Product, "name" | "description" | "attributes" | "images">>;
+  rejectReason?: string | null;
+  reason?: string | null;
 }
+
+/** Default time an update request spends in review (fault knob `contentReviewMs`). */
+export const TIKI_DEFAULT_CONTENT_REVIEW_MS = 3_000;
 
 interface OrderLine {
   id: number;
@@ -320,11 +329,13 @@ export class TikiSandbox implements MarketplaceSandbox {
   }
 
   skuView(shopId: string, sku: string): SandboxSkuView | null {
+    this.settleReviews();
     const p = [...this.catalogOf(shopId).values()].find((x) => x.originalSku === sku);
     return p ? this.view(p) : null;
   }
 
   allSkus(shopId: string): SandboxSkuView[] {
+    this.settleReviews();
     return [...this.catalogOf(shopId).values()].map((p) => this.view(p));
   }
 
@@ -433,6 +444,7 @@ export class TikiSandbox implements MarketplaceSandbox {
       attributes: { ...p.attributes },
       images: [...p.images],
       description: p.description,
+      active: p.active === 1,
     };
   }
 
@@ -557,6 +569,7 @@ export class TikiSandbox implements MarketplaceSandbox {
     if (!path.startsWith("/integration/")) throw gatewayError(404, "NOT_FOUND", "Not Found");
     const shop = this.authenticate(headers.authorization);
     this.gate(`shop:${shop.shopId}`);
+    this.settleReviews();
     const json = () => {
       try {
         return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
@@ -615,7 +628,7 @@ export class TikiSandbox implements MarketplaceSandbox {
           track_id: r.trackId,
           request_id: r.requestId,
           state: r.state,
-          reason: null,
+          reason: r.reason ?? null,
           product_id: r.productId,
         },
       };
@@ -628,6 +641,16 @@ export class TikiSandbox implements MarketplaceSandbox {
       return { body: this.productJson(p, shop) };
     }
     if (key === "PUT /integration/v2.1/products/updateSkus") return { body: this.updateSkus(shop, json()) };
+    if (
+      key === "PUT /integration/v2.1/products/updateSku" ||
+      key === "PUT /integration/v2/products/updateSku"
+    )
+      return { body: this.updateSku(shop, json()) };
+    if (
+      key === "POST /integration/v2/requests/updateProductInfo" ||
+      key === "POST /integration/v2.1/requests/updateProductInfo"
+    )
+      return { body: this.updateProductInfo(shop, json()) };
     if (method === "GET" && (m = /^\/integration\/v2\.1\/products\/(\d+)$/.exec(path))) {
       const p = this.catalogOf(shop.shopId).get(Number(m[1]));
       if (!p) throw gatewayError(404, "PRODUCT_NOT_FOUND", `Product ${m[1]} not found`);
@@ -804,6 +827,7 @@ export class TikiSandbox implements MarketplaceSandbox {
       shopId: shop.shopId,
       state: "processing",
       productId: null,
+      kind: "create_product",
     };
     this.requests.set(trackId, request);
     if (this.silentNoop()) return { track_id: trackId, request_id: request.requestId, state: "queuing" };
@@ -860,6 +884,7 @@ export class TikiSandbox implements MarketplaceSandbox {
       sku: p.sku,
       original_sku: p.originalSku,
       name: p.name,
+      description: p.description,
       price: p.price,
       market_price: p.price,
       active: p.active,
@@ -915,8 +940,17 @@ export class TikiSandbox implements MarketplaceSandbox {
       ]);
     }
     const noop = this.silentNoop();
+    const results = (data as Array<Record<string, unknown>>).map((item) => this.applySku(shop, item, noop));
+    return { data: results };
+  }
+
+  /**
+   * One SKU of updateSku/updateSkus: price, warehouse quantity and the active flag (`active` 1|0, or
+   * the batch call's `status` 1 = active). A product is only (de)activated when one of them is sent.
+   */
+  private applySku(shop: Shop, item: Record<string, unknown>, noop: boolean): Record<string, unknown> {
     const catalog = this.catalogOf(shop.shopId);
-    const results = (data as Array<Record<string, unknown>>).map((item) => {
+    {
       const ref = {
         product_id: (item.product_id as number) ?? null,
         original_sku: (item.original_sku as string) ?? null,
@@ -958,15 +992,119 @@ export class TikiSandbox implements MarketplaceSandbox {
         }
         qty = n;
       }
+      if (item.active !== undefined && item.active !== 0 && item.active !== 1)
+        return fail("INVALID_ACTIVE", `active ${String(item.active)} must be 0 or 1`);
       if (!noop) {
         if (item.price !== undefined) p.price = item.price as number;
         if (qty !== undefined) p.stock = qty;
         if (item.status !== undefined) p.active = item.status === 1 ? 1 : 0;
+        if (item.active !== undefined) p.active = item.active as number;
         p.updatedAt = Date.now();
       }
       return { product_id: p.productId, original_sku: p.originalSku, success: true };
-    });
-    return { data: results };
+    }
+  }
+
+  /** PUT updateSku: one product, applied at once (Tiki auto-approves it) → {state, errors}. */
+  private updateSku(shop: Shop, body: Record<string, unknown>): unknown {
+    if (body.product_id === undefined && body.original_sku === undefined)
+      throw validationError(400, "INVALID_DATA", ["product_id or original_sku is required"]);
+    const r = this.applySku(shop, body, this.silentNoop());
+    if (r.success !== true) {
+      const code = String(r.message_code);
+      if (code === "PRODUCT_NOT_FOUND") throw gatewayError(404, code, (r.errors as string[]).join("; "));
+      throw validationError(422, code, r.errors as string[]);
+    }
+    return {
+      state: "approved",
+      errors: [],
+      meta: { product_id: r.product_id, original_sku: r.original_sku },
+    };
+  }
+
+  /**
+   * POST requests/updateProductInfo: a reviewed content edit of a live product (name, description,
+   * attributes, images). The product keeps its old content until the review ends
+   * (`contentReviewMs`); then the request is approved and applied, or rejected with a reason when
+   * the content is invalid. Malformed calls (no such product) are refused at once.
+   */
+  private updateProductInfo(shop: Shop, body: Record<string, unknown>): unknown {
+    const catalog = this.catalogOf(shop.shopId);
+    const id = Number(body.product_id);
+    // A product id, or the configurable parent (super id) of several variants.
+    const target = catalog.get(id) ?? [...catalog.values()].find((p) => p.superId === id);
+    if (!Number.isInteger(id) || !target)
+      throw gatewayError(404, "PRODUCT_NOT_FOUND", `Product ${String(body.product_id)} not found`);
+    const changes: ProductRequest["changes"] = {};
+    const problems: string[] = [];
+    if (body.name !== undefined) {
+      const name = typeof body.name === "string" ? body.name : "";
+      if (!name.trim() || name.length > 255) problems.push("name: required, at most 255 characters");
+      changes.name = name;
+    }
+    if (body.description !== undefined) changes.description = String(body.description ?? "");
+    if (body.attributes !== undefined) {
+      const attrs = (body.attributes ?? {}) as Record<string, string>;
+      for (const a of ATTRIBUTES[target.categoryId] ?? []) {
+        const v = attrs[a.code];
+        if (v !== undefined && a.values) {
+          const picked = a.input_type === "multiselect" ? String(v).split(",") : [String(v)];
+          for (const x of picked)
+            if (!a.values.includes(x)) problems.push(`attributes.${a.code}: "${x}" is not a valid value`);
+        }
+      }
+      changes.attributes = { ...attrs };
+    }
+    if (body.image !== undefined || body.images !== undefined) {
+      const imgs = [body.image, ...(Array.isArray(body.images) ? body.images : [])].filter(
+        (x): x is string => typeof x === "string",
+      );
+      if (imgs.some((u) => !/^https?:\/\//.test(u))) problems.push("images: must be http(s) URLs");
+      changes.images = imgs;
+    }
+    const trackId = crypto.randomBytes(16).toString("hex");
+    const request: ProductRequest = {
+      trackId,
+      requestId: String(1_154_523_837_593_192_000n + BigInt(this.requests.size + 1)),
+      shopId: shop.shopId,
+      state: "awaiting_approve",
+      productId: id,
+      kind: "update_product",
+      reviewUntil: Date.now() + (this.faults.contentReviewMs ?? TIKI_DEFAULT_CONTENT_REVIEW_MS),
+      changes,
+      rejectReason: problems.length ? problems.join("; ") : null,
+      reason: null,
+    };
+    this.requests.set(trackId, request);
+    return { track_id: trackId, request_id: request.requestId, state: "queuing" };
+  }
+
+  /** Ends the reviews whose time has come: applies approved content, records rejections. */
+  private settleReviews(): void {
+    const now = Date.now();
+    for (const r of this.requests.values()) {
+      if (r.kind !== "update_product" || r.state !== "awaiting_approve" || (r.reviewUntil ?? 0) > now)
+        continue;
+      if (r.rejectReason) {
+        r.state = "rejected";
+        r.reason = r.rejectReason;
+        continue;
+      }
+      const catalog = this.products.get(r.shopId);
+      const target =
+        catalog?.get(r.productId!) ?? [...(catalog?.values() ?? [])].find((p) => p.superId === r.productId);
+      if (catalog && target) {
+        // A configurable parent's content is shared by its variants (one Tiki product each).
+        const group = target.superId
+          ? [...catalog.values()].filter((p) => p.superId === target.superId)
+          : [target];
+        for (const p of group) {
+          Object.assign(p, structuredClone(r.changes ?? {}));
+          p.updatedAt = now;
+        }
+      }
+      r.state = "approved";
+    }
   }
 
   // ---------- orders ----------

@@ -11,6 +11,8 @@ import type {
   Capability,
   ChannelContext,
   CodeExchange,
+  ContentReview,
+  ContentReviewState,
   ItemResult,
   ListingDraft,
   MarketplaceConnector,
@@ -43,7 +45,9 @@ import {
   toRemoteAttribute,
   toRemoteCategory,
   toRemoteListings,
+  toUpdateInfoRequest,
   toWebhookEvent,
+  withdrawsClaim,
   type TikiAttribute,
   type TikiAttributeValue,
   type TikiCategory,
@@ -86,6 +90,7 @@ const CAPABILITIES: Capability[] = [
   "order.pull",
   "order.detail",
   "webhook",
+  "content.review",
 ];
 
 /** A failed call → the per-item result; losing the authorization is never an item's failure. */
@@ -285,15 +290,20 @@ export class TikiConnector implements MarketplaceConnector {
   }
 
   /**
-   * An existing Tiki product: price and stock of its variants go through updateSkus (applied at
-   * once). Content edits need a reviewed update request, which this connector does not send.
+   * An existing Tiki product. Price and stock of its variants go through updateSkus (applied at once,
+   * never touching the active flag). Content goes through Tiki's reviewed update request
+   * (requests/updateProductInfo, followed by tracking). While Tiki reviews it, buyers still see the
+   * old content: when that content claims an OCOP star the new one withdraws or lowers, the product
+   * is first set inactive (updateSku `active: 0`, applied at once) so no false claim stays on sale;
+   * it is set active again when the review is approved (here or in followContentReviews).
    */
   private async updateListing(ctx: ChannelContext, d: ListingDraft): Promise<ItemResult> {
     const warehouseId = await this.warehouseId(ctx);
-    const rows = d.variants.map((v) => ({
+    const refs = this.refsOf(d);
+    const rows = d.variants.map((v, i) => ({
       key: v.sku,
       body: {
-        ...this.ref({ sku: v.sku, externalItemId: d.externalItemId!, externalSkuId: v.externalSkuId }),
+        ...this.ref(refs[i]),
         price: v.priceVnd,
         seller_warehouse: warehouseId,
         warehouse_quantities: [{ warehouse_id: Number(warehouseId), qty_available: v.stock }],
@@ -302,15 +312,119 @@ export class TikiConnector implements MarketplaceConnector {
     const results = await this.updateSkus(ctx, rows);
     const bad = results.find((r) => r.outcome !== "applied");
     if (bad) return { ...bad, key: d.key, remoteMessage: `${bad.key}: ${bad.remoteMessage ?? ""}` };
-    // Content was not sent: say so ("skipped"), so the hub does not record it as live.
+    const productId = Number(d.externalItemId);
+    if (!Number.isInteger(productId)) {
+      return {
+        key: d.key,
+        outcome: "failed_fatal",
+        remoteCode: "PRODUCT_ID_UNKNOWN",
+        remoteMessage: `cannot request a content update without Tiki's product id (got ${d.externalItemId})`,
+      };
+    }
+    // What buyers see now decides whether to hide the product during the review.
+    // (each variant is its own Tiki product and they share the content: the first one tells).
+    const first = refs[0];
+    const byId = !!first.externalSkuId && /^\d+$/.test(first.externalSkuId);
+    const live = await this.call<TikiProduct>(ctx, {
+      method: "GET",
+      path: byId ? `/integration/v2.1/products/${first.externalSkuId}` : "/integration/v2.1/products/findBy",
+      query: byId ? {} : { original_sku: first.sku },
+      endpoint: "product.get",
+    });
+    const withdraws = d.ocopStar !== undefined && withdrawsClaim(live, d.ocopStar);
+    if (withdraws) await this.setActive(ctx, refs, 0);
+    // Hidden by an earlier edit still in review: stays hidden until this one is approved.
+    const hide = withdraws || !!d.hiddenForReview;
+    const ack = await this.call<TikiRequestAck>(ctx, {
+      method: "POST",
+      path: "/integration/v2/requests/updateProductInfo",
+      query: {},
+      body: toUpdateInfoRequest(d, productId),
+      endpoint: "product.request.update",
+    });
+    const [t] = await this.followContentReviews(ctx, [{ trackId: ack.track_id, hidden: hide, refs }]);
+    const review = { trackId: ack.track_id, hidden: hide };
+    if (t.state === "rejected") {
+      return {
+        key: d.key,
+        outcome: "failed_fatal",
+        remoteCode: "REQUEST_REJECTED",
+        remoteMessage: `${t.reason ?? "rejected"}${hide ? " (product left hidden: what buyers would see still claims the old OCOP star)" : ""}`,
+        externalItemId: d.externalItemId!,
+        review,
+      };
+    }
+    if (t.state === "approved") return { key: d.key, outcome: "applied", externalItemId: d.externalItemId! };
+    // Still in review: price and stock are live, the content is not yet ("skipped" keeps it pending).
     return {
       key: d.key,
       outcome: "skipped",
       externalItemId: d.externalItemId!,
-      remoteCode: "CONTENT_REVIEW_REQUIRED",
-      remoteMessage:
-        "price and stock updated; title/description/images are not re-sent (Tiki reviews content edits)",
+      remoteCode: hide ? "HIDDEN_PENDING_REVIEW" : "CONTENT_IN_REVIEW",
+      remoteMessage: `update request ${ack.request_id ?? ack.track_id} is in Tiki's review (track ${ack.track_id})${
+        hide ? "; product hidden until it is approved" : ""
+      }`,
+      review,
     };
+  }
+
+  /** The remote refs of a draft's variants. */
+  private refsOf(d: ListingDraft): RemoteRef[] {
+    return d.variants.map((v) => ({
+      sku: v.sku,
+      externalItemId: d.externalItemId!,
+      externalSkuId: v.externalSkuId,
+    }));
+  }
+
+  /** Shows (1) or hides (0) products at once with updateSku, which Tiki approves automatically. */
+  private async setActive(ctx: ChannelContext, refs: RemoteRef[], active: 0 | 1): Promise<void> {
+    await mapLimit(refs, DETAIL_CONCURRENCY, (r) =>
+      this.call<{ state?: string; errors?: string[] }>(ctx, {
+        method: "PUT",
+        path: "/integration/v2.1/products/updateSku",
+        query: {},
+        body: { ...this.ref(r), active },
+        endpoint: "product.update_sku",
+      }).then((res) => {
+        if (res.errors?.length)
+          throw new ConnectorError(
+            "tiki",
+            "fatal",
+            "UPDATE_FAILED",
+            res.errors.join("; "),
+            "product.update_sku",
+          );
+      }),
+    );
+  }
+
+  /**
+   * The state of reviewed content edits (GET tracking/{track_id}); an approved edit whose product was
+   * hidden for the review is set active again. A track id Tiki no longer knows (they expire after
+   * 30 days) counts as rejected.
+   */
+  async followContentReviews(ctx: ChannelContext, reviews: ContentReview[]): Promise<ContentReviewState[]> {
+    return mapLimit(reviews, DETAIL_CONCURRENCY, async (r) => {
+      let t: TikiTracking;
+      try {
+        t = await this.call<TikiTracking>(ctx, {
+          method: "GET",
+          path: `/integration/v2/tracking/${encodeURIComponent(r.trackId)}`,
+          query: {},
+          endpoint: "product.request.tracking",
+        });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        return { trackId: r.trackId, state: "rejected", reason: "tracking id not found", reactivated: false };
+      }
+      if (t.state === "rejected")
+        return { trackId: r.trackId, state: "rejected", reason: t.reason ?? "rejected", reactivated: false };
+      if (t.state !== "approved")
+        return { trackId: r.trackId, state: "in_review", reason: null, reactivated: false };
+      if (r.hidden) await this.setActive(ctx, r.refs, 1);
+      return { trackId: r.trackId, state: "approved", reason: null, reactivated: r.hidden };
+    });
   }
 
   private ref(r: RemoteRef): Record<string, string | number> {

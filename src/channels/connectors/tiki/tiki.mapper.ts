@@ -88,6 +88,8 @@ export interface TikiProduct {
   name: string;
   price: number;
   active: number;
+  /** Product detail only [U: the sandbox returns it; Tiki's detail carries the description]. */
+  description?: string | null;
   inventory?: { warehouse_stocks: TikiWarehouseStock[] } | null;
 }
 
@@ -255,6 +257,52 @@ export function toCreateRequest(d: ListingDraft, warehouseId: string | null): Re
     })),
     meta_data: { is_auto_turn_on: 1 },
   };
+}
+
+/**
+ * Body of POST /integration/v2/requests/updateProductInfo: the reviewed content edit of a live
+ * product (name, description, attributes, images; the same shapes as a create request).
+ */
+export function toUpdateInfoRequest(d: ListingDraft, productId: number): Record<string, unknown> {
+  const create = toCreateRequest(d, null);
+  return {
+    product_id: productId,
+    name: create.name,
+    description: create.description,
+    attributes: create.attributes,
+    ...(d.images.length ? { image: create.image, images: create.images } : {}),
+  };
+}
+
+const STAR_PATTERNS: RegExp[] = [
+  /OCOP\W{0,3}([1-5])\s*sao/giu,
+  /([1-5])\s*sao\W{0,3}OCOP/giu,
+  /OCOP\W{0,3}(★{1,5})/gu,
+  /(★{1,5})\W{0,3}OCOP/gu,
+];
+
+/** The highest OCOP star a text claims ("OCOP 4 sao", "4 sao OCOP", "★★★★ OCOP"), or null. */
+export function claimedStar(text: string | null | undefined): number | null {
+  let best: number | null = null;
+  for (const re of STAR_PATTERNS) {
+    for (const m of (text ?? "").normalize("NFC").matchAll(re)) {
+      const star = /★/.test(m[1]) ? m[1].length : Number(m[1]);
+      if (best === null || star > best) best = star;
+    }
+  }
+  return best;
+}
+
+/**
+ * Whether an edit withdraws or lowers the OCOP claim buyers see now: the live title (else the
+ * description) claims a star and the new content claims none or a lower one.
+ */
+export function withdrawsClaim(
+  live: { name: string; description?: string | null },
+  newStar: number | null,
+): boolean {
+  const shown = claimedStar(live.name) ?? claimedStar(live.description);
+  return shown !== null && (newStar === null || newStar < shown);
 }
 
 export function stockOf(p: TikiProduct, warehouseId: string | null): number {

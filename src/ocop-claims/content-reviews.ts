@@ -1,0 +1,136 @@
+/**
+ * Follows content edits a marketplace reviews before they go live (Tiki). A content push that Tiki
+ * has not approved yet leaves the listing with `last_error` = CONTENT_IN_REVIEW or
+ * HIDDEN_PENDING_REVIEW (the product set inactive because its live content claims an OCOP star the
+ * new content withdraws), carrying the request's `trackId`, `hidden` and `contentVersion`. This
+ * follower asks the connector about every pending request of a channel:
+ * - approved: the connector shows a hidden product again; the listing records the content version
+ *   as pushed (UP_TO_DATE in ocopClaimChanges) and its error is cleared;
+ * - rejected: an explained failure (vi/en + fix hint); a hidden product stays hidden (its live
+ *   content still claims the old star) until a later request is approved;
+ * - still in review: nothing changes.
+ * Run by the OCOP claims job (every worker, throttled); two workers following the same request do
+ * the same idempotent things (tracking read, `active: 1`, a conditional UPDATE).
+ */
+import type { Logger } from "../common/logger";
+import type { ContentReview, ContentReviewState, RemoteRef } from "../channels/connectors/connector";
+import { explainFailure } from "../sync/explain";
+import { openChannel, type SyncRuntime } from "../sync/runtime";
+
+export interface FollowResult {
+  checked: number;
+  approved: number;
+  rejected: number;
+  inReview: number;
+}
+
+interface PendingRow {
+  id: string;
+  channel_id: string;
+  marketplace: string;
+  sku: string;
+  external_item_id: string;
+  external_sku_id: string | null;
+  track_id: string;
+  hidden: boolean;
+  cv: string;
+}
+
+export class ContentReviewFollower {
+  private readonly log: Logger | undefined;
+
+  constructor(private readonly rt: SyncRuntime) {
+    this.log = rt.log;
+  }
+
+  async followAll(): Promise<FollowResult> {
+    const rows: PendingRow[] = await this.rt.ds.query(
+      `SELECT l.id, l.channel_id, c.marketplace, v.sku, l.external_item_id, l.external_sku_id,
+              l.last_error->>'trackId' AS track_id, coalesce(l.last_error->>'hidden' = 'true', false) AS hidden,
+              coalesce(l.last_error->>'contentVersion', '0') AS cv
+         FROM listing l JOIN variant v ON v.id = l.variant_id JOIN channel c ON c.id = l.channel_id
+        WHERE l.last_error ? 'trackId' AND l.external_item_id IS NOT NULL AND c.status = 'ACTIVE'`,
+    );
+    const out: FollowResult = { checked: 0, approved: 0, rejected: 0, inReview: 0 };
+    const byChannel = new Map<string, PendingRow[]>();
+    for (const r of rows) byChannel.set(r.channel_id, [...(byChannel.get(r.channel_id) ?? []), r]);
+    for (const [channelId, list] of byChannel) {
+      try {
+        const r = await this.followChannel(channelId, list);
+        out.checked += r.checked;
+        out.approved += r.approved;
+        out.rejected += r.rejected;
+        out.inReview += r.inReview;
+      } catch (err) {
+        // The next poll tries again (a marketplace outage, a lost authorization…).
+        this.log?.warn({ channelId, err: (err as Error).message }, "content review follow-up failed");
+      }
+    }
+    return out;
+  }
+
+  private async followChannel(channelId: string, rows: PendingRow[]): Promise<FollowResult> {
+    const out: FollowResult = { checked: 0, approved: 0, rejected: 0, inReview: 0 };
+    const h = await openChannel(this.rt, channelId);
+    if (!h.connector.followContentReviews) return out;
+    const byTrack = new Map<string, PendingRow[]>();
+    for (const r of rows) byTrack.set(r.track_id, [...(byTrack.get(r.track_id) ?? []), r]);
+    const reviews: ContentReview[] = [...byTrack.entries()].map(([trackId, list]) => ({
+      trackId,
+      hidden: list.some((r) => r.hidden),
+      refs: list.map(
+        (r): RemoteRef => ({
+          sku: r.sku,
+          externalItemId: r.external_item_id,
+          externalSkuId: r.external_sku_id,
+        }),
+      ),
+    }));
+    const states: ContentReviewState[] = await h.connector.followContentReviews(h.ctx, reviews);
+    for (const s of states) {
+      out.checked++;
+      const ids = (byTrack.get(s.trackId) ?? []).map((r) => r.id);
+      if (s.state === "approved") {
+        out.approved++;
+        // Only while the listing still waits for this request (a newer push replaced it otherwise).
+        await this.rt.ds.query(
+          `UPDATE listing l
+              SET content_pushed_version = greatest(l.content_pushed_version, (l.last_error->>'contentVersion')::bigint),
+                  content_dirty_since = CASE WHEN l.content_version <= (l.last_error->>'contentVersion')::bigint
+                                             THEN NULL ELSE l.content_dirty_since END,
+                  content_failed_version = NULL, content_attempts = 0, content_retry_at = NULL,
+                  last_error = NULL, updated_at = now()
+            WHERE l.id = ANY($1::uuid[]) AND l.last_error->>'trackId' = $2`,
+          [ids, s.trackId],
+        );
+        this.log?.info(
+          { channelId, trackId: s.trackId, reactivated: s.reactivated },
+          "content review approved",
+        );
+      } else if (s.state === "rejected") {
+        out.rejected++;
+        const hidden = (byTrack.get(s.trackId) ?? []).some((r) => r.hidden);
+        const x = explainFailure({
+          remoteCode: "REQUEST_REJECTED",
+          remoteMessage: s.reason ?? undefined,
+          marketplace: h.channel.marketplace,
+          kind: "content",
+        });
+        const error = {
+          ...x,
+          remoteCode: "REQUEST_REJECTED",
+          remoteMessage: s.reason,
+          at: new Date().toISOString(),
+          ...(hidden ? { hidden: true } : {}),
+        };
+        await this.rt.ds.query(
+          `UPDATE listing l SET last_error = $3::jsonb, updated_at = now()
+            WHERE l.id = ANY($1::uuid[]) AND l.last_error->>'trackId' = $2`,
+          [ids, s.trackId, JSON.stringify(error)],
+        );
+        this.log?.warn({ channelId, trackId: s.trackId, reason: s.reason }, "content review rejected");
+      } else out.inReview++;
+    }
+    return out;
+  }
+}
