@@ -22,7 +22,8 @@ import { idOf, toGlobalId } from "../common/graphql/global-id";
 import { Marketplace } from "../channels/graphql/channel.types";
 import type { MarketplaceCode } from "../channels/channel.entity";
 import { Product } from "../catalogue/entities/product.entity";
-import { ConsoleStatsService, FailureGroup } from "./console-stats.service";
+import DataLoader from "dataloader";
+import { ConsoleStatsService, FailureGroup, ProductListingRow } from "./console-stats.service";
 
 @ObjectType("ConsolePoint", { simpleResolvers: true })
 class ConsolePoint {
@@ -162,12 +163,28 @@ export class ConsoleStatsResolver {
   }
 }
 
+/** One listings query per request and page of products, not one per product. */
+const listingLoaders = new WeakMap<HubContext, DataLoader<string, ProductListingRow[]>>();
+
+function listingLoader(ctx: HubContext): DataLoader<string, ProductListingRow[]> {
+  let l = listingLoaders.get(ctx);
+  if (!l) {
+    const svc = new ConsoleStatsService(ctx.dataSource);
+    l = new DataLoader(async (ids: readonly string[]) => {
+      const byProduct = await svc.listingsOf(ctx.viewer!, ids);
+      return ids.map((id) => byProduct.get(id) ?? []);
+    });
+    listingLoaders.set(ctx, l);
+  }
+  return l;
+}
+
 @Resolver(() => Product)
 export class ProductListingsResolver {
   @FieldResolver(() => [ProductListing], { description: "The product's listings, per channel and SKU." })
   async listings(@Root() p: Product, @Ctx() ctx: HubContext): Promise<ProductListing[]> {
     if (!ctx.viewer) return [];
-    const rows = await new ConsoleStatsService(ctx.dataSource).listingsOf(ctx.viewer!, p.id);
+    const rows = await listingLoader(ctx).load(p.id);
     return rows.map((r) => ({
       ...r,
       channelId: channelGid(r.channelId),

@@ -314,28 +314,31 @@ export class ConsoleStatsService {
     }));
   }
 
-  /** A product's listings on the channels the viewer may see. */
-  async listingsOf(viewer: Viewer, productId: string): Promise<ProductListingRow[]> {
+  /** Listings of several products (one query for a whole page), on the channels the viewer may see. */
+  async listingsOf(viewer: Viewer, productIds: readonly string[]): Promise<Map<string, ProductListingRow[]>> {
     const p = producerFilter(viewer);
     const rows: any[] = await this.ds.query(
-      `SELECT l.id, l.channel_id, c.name AS channel_name, c.marketplace, c.status AS channel_status, v.sku,
-              l.state, l.external_item_id, l.last_error->>'code' AS last_error_code, l.updated_at
+      `SELECT l.id, l.product_id, l.channel_id, c.name AS channel_name, c.marketplace, c.status AS channel_status,
+              v.sku, l.state, l.external_item_id, l.last_error->>'code' AS last_error_code, l.updated_at
          FROM listing l JOIN channel c ON c.id = l.channel_id JOIN variant v ON v.id = l.variant_id
-        WHERE l.product_id = $1 AND ($2::uuid[] IS NULL OR c.producer_id = ANY($2::uuid[]))
+        WHERE l.product_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR c.producer_id = ANY($2::uuid[]))
         ORDER BY c.marketplace, c.name, v.sku`,
-      [productId, p === null ? null : [...p]],
+      [[...productIds], p === null ? null : [...p]],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      channelId: r.channel_id,
-      channelName: r.channel_name,
-      marketplace: r.marketplace,
-      channelStatus: r.channel_status,
-      sku: r.sku,
-      state: r.state,
-      externalItemId: r.external_item_id,
-      lastErrorCode: r.last_error_code,
-      updatedAt: new Date(r.updated_at),
-    }));
+    const out = new Map<string, ProductListingRow[]>(productIds.map((id) => [id, []]));
+    for (const r of rows)
+      out.get(r.product_id)?.push({
+        id: r.id,
+        channelId: r.channel_id,
+        channelName: r.channel_name,
+        marketplace: r.marketplace,
+        channelStatus: r.channel_status,
+        sku: r.sku,
+        state: r.state,
+        externalItemId: r.external_item_id,
+        lastErrorCode: r.last_error_code,
+        updatedAt: new Date(r.updated_at),
+      });
+    return out;
   }
 }
