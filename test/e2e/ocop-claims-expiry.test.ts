@@ -4,9 +4,11 @@
  * happens by the passage of time, with no write), the claim job polling as in a worker (two of
  * them, as two workers would), and the outbox listener pushing content on NOTIFY.
  *
- * Figure: a certificate expiring at T → every affected live listing on every marketplace that takes
- * content edits shows no OCOP claim within 60 s of T. Tiki reviews content edits: the hub does not
- * send them (CONTENT_REVIEW_REQUIRED), so the Tiki listing keeps its old title; the test states it.
+ * Figure: a certificate expiring at T → every affected live listing on every marketplace shows no
+ * OCOP claim to buyers within 60 s of T. Tiki reviews content edits: the hub submits the update
+ * request and, because the live content still claims the star, hides the product at once (inactive);
+ * when the sandbox approves (after TIKI_REVIEW_MS) the claims job shows it again with the corrected
+ * title.
  */
 import { startTestHub, TestHub } from "../support/test-hub";
 import { SANDBOXES } from "../../src/sandbox/registry";
@@ -121,8 +123,17 @@ function titles(sku: string): Record<MarketplaceCode, string> {
   ) as Record<MarketplaceCode, string>;
 }
 
-/** Marketplaces that take content edits through their API (all but Tiki). */
+/** Marketplaces that apply content edits at once (Tiki reviews them first). */
 const PUSHED: MarketplaceCode[] = ["shopee", "lazada", "tiktok-shop"];
+/** How long the Tiki sandbox keeps an update request in review. */
+const TIKI_REVIEW_MS = 4_000;
+
+/** What Tiki buyers see of one SKU: null when the product is hidden (inactive). */
+function tikiShown(sku: string): string | null {
+  const c = channels.find((x) => x.marketplace === "tiki")!;
+  const v = sandboxes.tiki.skuView(c.shopId, sku);
+  return v && v.active !== false ? v.title : null;
+}
 
 async function waitFor(cond: () => boolean | Promise<boolean>, ms: number): Promise<number> {
   const start = Date.now();
@@ -144,6 +155,7 @@ beforeAll(async () => {
     sandboxes[code] = SANDBOXES[code]();
     await sandboxes[code].start(0);
   }
+  sandboxes.tiki.setFaults({ contentReviewMs: TIKI_REVIEW_MS });
   const ds = hub.db.dataSource;
   await ds.query(
     `INSERT INTO producer (legal_name, name_key, type) VALUES ('HTX Chè Tân Cương', 'htx che tan cuong', 'COOPERATIVE')`,
@@ -174,7 +186,7 @@ beforeAll(async () => {
   await listener.start();
   // Two workers' claim jobs polling at once.
   for (let i = 0; i < 2; i++) {
-    const job = new OcopClaimsJob(hub.services.sync, { pollMs: 100 });
+    const job = new OcopClaimsJob(hub.services.sync, { pollMs: 100, reviewPollMs: 200 });
     job.start();
     jobs.push(job);
   }
@@ -220,7 +232,7 @@ test("expiry warnings from 90 days before the last valid day, on certification a
   expect(r.data.keep.ocopExpiryWarning).toEqual({ daysLeft: 71, level: "NOTICE" });
 });
 
-test("at T the claim disappears from every marketplace that takes content edits, within 60 s, with no write", async () => {
+test("at T the claim disappears from every marketplace within 60 s, with no write (Tiki: hidden until approved)", async () => {
   const ds = hub.db.dataSource;
   const [{ before }] = await ds.query(`SELECT count(*)::int AS before FROM ocop_claim_change`);
   clock.set(new Date(T.getTime() - 2_000));
@@ -228,15 +240,25 @@ test("at T the claim disappears from every marketplace that takes content edits,
   await new Promise((r) => setTimeout(r, 1_000));
   const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM ocop_claim_change`);
   expect(n).toBe(before);
-  for (const code of PUSHED) expect(titles("EXP-1")[code]).toMatch(/OCOP 4 sao$/);
+  for (const code of CODES) expect(titles("EXP-1")[code]).toMatch(/OCOP 4 sao$/);
+  expect(tikiShown("EXP-1")).toMatch(/OCOP 4 sao$/);
   const tAt = Date.now() + (T.getTime() - clock.now().getTime());
-  await waitFor(() => PUSHED.every((code) => !/OCOP/.test(titles("EXP-1")[code])), 60_000);
+  let tikiAt = 0;
+  await waitFor(() => {
+    const shown = tikiShown("EXP-1");
+    if (!tikiAt && (shown === null || !/OCOP/.test(shown))) tikiAt = Date.now();
+    return tikiAt > 0 && PUSHED.every((code) => !/OCOP/.test(titles("EXP-1")[code]));
+  }, 60_000);
   const sinceT = Date.now() - tAt;
-  console.log(`certificate expiry → no claim on ${PUSHED.join(", ")}: ${sinceT} ms after T`);
+  console.log(
+    `certificate expiry → no claim on ${PUSHED.join(", ")}: ${sinceT} ms after T; Tiki hidden ${tikiAt - tAt} ms after T`,
+  );
   expect(sinceT).toBeGreaterThanOrEqual(0);
   expect(sinceT).toBeLessThan(60_000);
+  expect(tikiAt - tAt).toBeLessThan(60_000);
   for (const code of PUSHED) expect(titles("EXP-1")[code]).toBe("Chè búp Tân Cương gói 200g");
-  // Tiki: content edits are reviewed by Tiki and not sent; the hub says so on the listing.
+  // Tiki: hidden from buyers while it reviews the corrected content, which it still holds unchanged.
+  expect(tikiShown("EXP-1")).toBeNull();
   expect(titles("EXP-1").tiki).toMatch(/OCOP 4 sao$/);
   await waitFor(async () => {
     const [l] = await ds.query(
@@ -244,7 +266,7 @@ test("at T the claim disappears from every marketplace that takes content edits,
         WHERE c.marketplace = 'tiki' AND l.product_id = $1`,
       [products["EXP-1"].id],
     );
-    return l.code === "CONTENT_REVIEW_REQUIRED";
+    return l.code === "HIDDEN_PENDING_REVIEW";
   }, 10_000);
   // The other products keep their claims.
   for (const t of Object.values(titles("KEEP-1"))) expect(t).toMatch(/OCOP 4 sao$/);
@@ -264,7 +286,7 @@ test("at T the claim disappears from every marketplace that takes content edits,
       listings_touched: 4,
     },
   ]);
-  // Per listing: up to date on the three (once the hub has settled the push), waiting for Tiki's review on Tiki.
+  // Per listing: up to date on the three (once the hub has settled the push), hidden on Tiki during its review.
   const claimListings = async () =>
     (
       await hub.gql(
@@ -283,9 +305,26 @@ test("at T the claim disappears from every marketplace that takes content edits,
     listings: [
       { marketplace: "LAZADA", sku: "EXP-1", status: "UP_TO_DATE", errorCode: null },
       { marketplace: "SHOPEE", sku: "EXP-1", status: "UP_TO_DATE", errorCode: null },
-      { marketplace: "TIKI", sku: "EXP-1", status: "NEEDS_REVIEW", errorCode: "CONTENT_REVIEW_REQUIRED" },
+      { marketplace: "TIKI", sku: "EXP-1", status: "HIDDEN", errorCode: "HIDDEN_PENDING_REVIEW" },
       { marketplace: "TIKTOK_SHOP", sku: "EXP-1", status: "UP_TO_DATE", errorCode: null },
     ],
+  });
+  // Tiki approves: the claims job sees it, the product is back on sale with the corrected title.
+  const approvedIn = await waitFor(() => tikiShown("EXP-1") === "Chè búp Tân Cương gói 200g", 30_000);
+  console.log(
+    `Tiki back on sale without the claim ${approvedIn} ms after the check (review ${TIKI_REVIEW_MS} ms)`,
+  );
+  await waitFor(
+    async () => (await claimListings()).listings.every((l: { status: string }) => l.status === "UP_TO_DATE"),
+    10_000,
+  );
+  expect(
+    (await claimListings()).listings.find((l: { marketplace: string }) => l.marketplace === "TIKI"),
+  ).toEqual({
+    marketplace: "TIKI",
+    sku: "EXP-1",
+    status: "UP_TO_DATE",
+    errorCode: null,
   });
   // A further run (another worker, a retry) finds nothing to do.
   const again = await new OcopClaimsService(ds, clock).refresh({ wait: true });
@@ -311,6 +350,9 @@ test("a revocation goes the same way and is recorded before the mutation answers
   );
   expect(change).toEqual({ reason: "REVOKED", source: "WRITE", old_star: 4, new_star: null });
   await waitFor(() => PUSHED.every((code) => !/OCOP/.test(titles("KEEP-1")[code])), 30_000);
+  // Tiki: hidden while in review, then back with the claim removed.
+  await waitFor(() => tikiShown("KEEP-1") === null, 30_000);
+  await waitFor(() => tikiShown("KEEP-1") === "Chè móc câu gói 200g", 30_000);
   // 20 characters without the claim: TikTok Shop refuses titles under 25, so it is completed with the
   // producer's name (otherwise the marketplace would refuse the edit and keep the stale claim).
   expect(titles("KEEP-1")["tiktok-shop"]).toBe("Chè móc câu gói 200g – HTX Chè Tân Cương");
@@ -338,6 +380,9 @@ test("an upgraded star (a new decision) is pushed and recorded as UPGRADED", asy
   );
   expect(r.data.recordCertification.userErrors).toEqual([]);
   await waitFor(() => PUSHED.every((code) => /OCOP 4 sao$/.test(titles("UP-1")[code])), 30_000);
+  // Tiki: an upgrade is no false claim, so the product stays on sale with 3 sao until Tiki approves 4.
+  expect(tikiShown("UP-1")).toMatch(/OCOP 3 sao$/);
+  await waitFor(() => /OCOP 4 sao$/.test(tikiShown("UP-1") ?? ""), 30_000);
   await waitFor(async () => {
     const rows = await hub.db.dataSource.query(
       `SELECT reason FROM ocop_claim_change WHERE product_id = $1 AND reason = 'UPGRADED'`,
