@@ -5,7 +5,7 @@ import "./style.css";
 import { gql, loadSession, login, loginWithKey, logout, userErrorText, whenSignedOut } from "./api";
 import { Lang, lang, pick, setLang, t, fmtTime } from "./i18n";
 import { navigate, useRoute } from "./router";
-import { Badge, Card, ErrorBox, useQuery } from "./ui";
+import { Badge, Card, ErrorBox, Field, useQuery } from "./ui";
 import { ProductList, ProductPage } from "./pages/products";
 import { PublishPage } from "./pages/publish";
 import { ChannelsPage, DriftPage, FailuresPage, RunsPage } from "./pages/ops";
@@ -32,38 +32,32 @@ function Login(p: { onDone: () => void }) {
       <h1>{t("appName")}</h1>
       <form onSubmit={submit} data-testid="login-form">
         {withKey ? (
-          <label class="field">
-            <span>{t("apiKey")}</span>
-            <input
-              name="apiKey"
-              type="password"
-              autoComplete="off"
-              value={key}
-              onInput={(e) => setKey((e.target as HTMLInputElement).value)}
-            />
-          </label>
+          <Field
+            name="apiKey"
+            label={t("apiKey")}
+            type="password"
+            autoComplete="off"
+            value={key}
+            set={setKey}
+          />
         ) : (
           <>
-            <label class="field">
-              <span>{t("email")}</span>
-              <input
-                name="email"
-                type="email"
-                autoComplete="username"
-                value={email}
-                onInput={(e) => setEmail((e.target as HTMLInputElement).value)}
-              />
-            </label>
-            <label class="field">
-              <span>{t("password")}</span>
-              <input
-                name="password"
-                type="password"
-                autoComplete="current-password"
-                value={password}
-                onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
-              />
-            </label>
+            <Field
+              name="email"
+              label={t("email")}
+              type="email"
+              autoComplete="username"
+              value={email}
+              set={setEmail}
+            />
+            <Field
+              name="password"
+              label={t("password")}
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              set={setPassword}
+            />
           </>
         )}
         <button class="primary" type="submit" disabled={busy}>

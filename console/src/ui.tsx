@@ -117,3 +117,26 @@ export const MARKETPLACE_NAMES: Record<string, string> = {
   TIKI: "Tiki",
 };
 export const mpName = (m: string) => MARKETPLACE_NAMES[m] ?? m;
+
+/** A labelled text input (login, connect forms). */
+export function Field(p: {
+  name: string;
+  label: string;
+  value: string;
+  set: (v: string) => void;
+  type?: string;
+  autoComplete?: string;
+}) {
+  return (
+    <label class="field">
+      <span>{p.label}</span>
+      <input
+        name={p.name}
+        type={(p.type ?? "text") as "text"}
+        autoComplete={p.autoComplete}
+        value={p.value}
+        onInput={(e) => p.set((e.target as HTMLInputElement).value)}
+      />
+    </label>
+  );
+}

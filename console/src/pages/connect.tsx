@@ -6,25 +6,11 @@
 import { useEffect, useState } from "preact/hooks";
 import { gql, userErrorText } from "../api";
 import { t } from "../i18n";
-import { Card, ErrorBox, mpName, useQuery } from "../ui";
+import { Card, ErrorBox, Field, mpName, useQuery } from "../ui";
 import { navigate } from "../router";
 
 const MARKETPLACES = ["SHOPEE", "LAZADA", "TIKTOK_SHOP", "TIKI"];
 const STATE_KEY = "ocop.oauth.state";
-
-function Field(p: { name: string; label: string; value: string; set: (v: string) => void; type?: string }) {
-  return (
-    <label class="field">
-      <span>{p.label}</span>
-      <input
-        name={p.name}
-        type={(p.type ?? "text") as "text"}
-        value={p.value}
-        onInput={(e) => p.set((e.target as HTMLInputElement).value)}
-      />
-    </label>
-  );
-}
 
 /** Back from the marketplace: /console/?code=…&shop_id=…&state=… */
 export function useOAuthCallback(): string | null {
