@@ -309,6 +309,7 @@ describeWithChromium("console: ops pages", () => {
     expect(Number(remote)).toBe(remoteBefore - 3);
     expect(Number(desired)).toBe(remoteBefore);
     await page.waitForSelector('[data-testid="queues"] li');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await screenshot(page, "ops-07-drift-and-queues");
     expect(await page.textContent('[data-testid="queues"]')).not.toContain("chỉ hiển thị");
     expect(await page.textContent('[data-testid="queues"]')).toMatch(/Đang chờ \d+ · Đang xử lý \d+/);

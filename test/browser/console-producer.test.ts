@@ -177,6 +177,7 @@ describeWithChromium("console: producer pages", () => {
     expect(price[0].text).toContain("variants.MO-UM-250.priceVnd");
     expect(price[0].text).toContain("chưa có giá");
     expect(await env.hub.db.dataSource.query(`SELECT count(*)::int AS n FROM listing`)).toEqual([{ n: 0 }]);
+    await noHorizontalScroll();
     await screenshot(page, "producer-06-publish-preview");
 
     await page.click('[data-testid="publish-now"]');
@@ -197,6 +198,7 @@ describeWithChromium("console: producer pages", () => {
       els.map((e) => e.getAttribute("data-outcome")),
     );
     expect(outcomes).toEqual(["SUCCEEDED", "SUCCEEDED"]);
+    await noHorizontalScroll();
     await screenshot(page, "producer-07-runs-finished");
     const live = await env.hub.db.dataSource.query(
       `SELECT c.marketplace, l.state FROM listing l JOIN channel c ON c.id = l.channel_id ORDER BY 1`,
