@@ -72,6 +72,8 @@ interface Stage {
   apiRssMb: number;
   workerRssMb: number;
   errorSamples: string[];
+  /** Worst delay between a request's scheduled time and its actual send: the driver's own lag. */
+  maxLagMs: number;
 }
 
 function rssMb(pid: number | undefined): number {
@@ -336,6 +338,7 @@ async function main(): Promise<void> {
         const now = performance.now();
         while (stage.sent < total && t0 + (stage.sent * 1000) / rate <= now) {
           const scheduledAt = t0 + (stage.sent * 1000) / rate;
+          stage.maxLagMs = Math.max(stage.maxLagMs, now - scheduledAt);
           stage.sent++;
           inflight.push(send(next(), scheduledAt, stage));
         }
@@ -351,7 +354,7 @@ async function main(): Promise<void> {
       console.log(
         `  ${String(rate).padStart(4)} req/s offered: ${(stage.ok / elapsed).toFixed(0)} ok/s, p50 ${percentile(l, 50).toFixed(1)} ms, ` +
           `p90 ${percentile(l, 90).toFixed(1)} ms, p99 ${percentile(l, 99).toFixed(1)} ms, max ${l[l.length - 1]?.toFixed(0)} ms, ` +
-          `errors ${stage.errors}, throttled ${stage.throttled}; RSS api ${stage.apiRssMb.toFixed(0)} MB, worker ${stage.workerRssMb.toFixed(0)} MB; ` +
+          `errors ${stage.errors}, throttled ${stage.throttled}; driver lag ≤ ${stage.maxLagMs.toFixed(0)} ms; RSS api ${stage.apiRssMb.toFixed(0)} MB, worker ${stage.workerRssMb.toFixed(0)} MB; ` +
           `by kind p99: ${Object.entries(stage.byKind)
             .map(
               ([k, v]) =>
@@ -418,6 +421,7 @@ function mkStage(rate: number): Stage {
     apiRssMb: 0,
     workerRssMb: 0,
     errorSamples: [],
+    maxLagMs: 0,
   };
 }
 
