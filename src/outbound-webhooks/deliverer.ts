@@ -158,6 +158,7 @@ export class WebhookDeliverer {
   };
   private client: Client | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private running: Promise<void> | null = null;
   private again = false;
@@ -180,22 +181,43 @@ export class WebhookDeliverer {
   }
 
   async start(): Promise<void> {
-    if (this.o.connectionString) {
-      const c = new Client({
-        connectionString: this.o.connectionString,
-        application_name: "ocop-hub:webhooks",
-      });
-      c.on("notification", () => this.kick());
-      c.on("error", (err) => {
-        // Polling goes on; the next start() (restart) listens again.
-        this.o.log.warn({ err: err.message }, "outbound webhook LISTEN connection lost; polling only");
-        this.client = null;
-      });
+    if (this.o.connectionString) await this.listen();
+    this.schedule(0);
+  }
+
+  /** LISTEN for new deliveries; when the connection drops, polling goes on and it reconnects. */
+  private async listen(): Promise<void> {
+    const c = new Client({
+      connectionString: this.o.connectionString!,
+      application_name: "ocop-hub:webhooks",
+    });
+    const lost = (err?: Error) => {
+      if (this.client !== c) return;
+      this.client = null;
+      c.removeAllListeners("error");
+      c.on("error", () => undefined);
+      void c.end().catch(() => undefined);
+      if (this.stopped) return;
+      this.o.log.warn({ err: err?.message }, "outbound webhook LISTEN connection lost; reconnecting");
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = null;
+        if (!this.stopped)
+          void this.listen()
+            .then(() => this.kick())
+            .catch(() => lost());
+      }, 1_000);
+    };
+    c.on("notification", () => this.kick());
+    c.on("error", lost);
+    c.on("end", () => lost());
+    this.client = c;
+    try {
       await c.connect();
       await c.query("LISTEN ocop_webhooks");
-      this.client = c;
+    } catch (e) {
+      if (this.client === c) lost(e as Error);
+      else throw e;
     }
-    this.schedule(0);
   }
 
   private schedule(ms: number): void {
@@ -355,6 +377,7 @@ export class WebhookDeliverer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     await this.idle();
     const c = this.client;
     this.client = null;

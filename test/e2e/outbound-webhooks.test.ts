@@ -535,6 +535,48 @@ test("two deliverers on one database send each delivery once", async () => {
   expect(d1.attempts + d2.attempts).toBe(30);
 });
 
+test("a deliverer whose LISTEN connection is killed reconnects and is woken again", async () => {
+  const ds = hub.db.dataSource;
+  const c = await hub.gql(
+    CREATE,
+    { i: { producerId: toGlobalId("Producer", A.producerId), url: receiverUrl, events: ["STOCK_CHANGED"] } },
+    { key: A.key },
+  );
+  const id = c.data.createWebhookSubscription.subscription.id;
+  await ds.query(`UPDATE webhook_subscription SET active = false WHERE id <> $1`, [id]);
+  // Polling once a minute: only a NOTIFY can wake it within this test.
+  const d = new WebhookDeliverer({
+    ds,
+    box: hub.services.sync.box,
+    log: createLogger("silent"),
+    policy: { allowPrivate: true },
+    connectionString: hub.db.url,
+    pollMs: 60_000,
+  });
+  await d.start();
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    got.length = 0;
+    const killed = await ds.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'ocop-hub:webhooks' AND datname = current_database()`,
+    );
+    expect(killed.length).toBeGreaterThanOrEqual(1);
+    await until("listening again", async () => {
+      const [{ n }] = await ds.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE application_name = 'ocop-hub:webhooks' AND datname = current_database()`,
+      );
+      return n >= 1;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await ds.query(`UPDATE stock_level SET on_hand = on_hand + 1 WHERE variant_id = $1`, [A.variantId]);
+    await until("delivered after the reconnect", async () => got.length === 1, 5_000);
+  } finally {
+    await d.stop();
+  }
+});
+
 test("key rotation re-seals webhook secrets under the new key", async () => {
   const ds = hub.db.dataSource;
   const c = await hub.gql(
