@@ -13,9 +13,12 @@
  * UPDATE, as an import or an admin fix would do), from its commit until the last sandbox shows no
  * claim.
  *
- * Tiki reviews content edits: the connector does not send them (CONTENT_REVIEW_REQUIRED) and the
- * Tiki sandbox has no content-update endpoint, so Tiki keeps the old title; the figure covers
- * Shopee, Lazada and TikTok Shop and the Tiki count is printed.
+ * Tiki reviews content edits: the connector submits Tiki's update request and, when the live content
+ * claims a star the new content withdraws, sets the product inactive at once; the claims job shows
+ * it again when the (sandbox) review approves, after TIKI_REVIEW_MS. For Tiki, "no claim" means what
+ * buyers see: the product hidden, or active with a title without the claim; "with claim" means
+ * active with the claim. Also measured: from T until every Tiki product is back on sale with the
+ * corrected title (depends on the review time; real Tiki reviews take far longer than the sandbox's).
  *
  * The sandboxes check request signatures and token expiry against real time, so the connectors
  * stamp requests with real time while every other part of the hub uses the moved clock (in
@@ -35,7 +38,7 @@ import type {
 } from "../src/channels/connectors/connector";
 import { CONNECTORS } from "../src/channels/connectors/registry";
 import { SANDBOXES } from "../src/sandbox/registry";
-import type { MarketplaceSandbox } from "../src/sandbox/sandbox";
+import type { MarketplaceSandbox, SandboxSkuView } from "../src/sandbox/sandbox";
 import { PgBossJobQueue } from "../src/sync/job-queue";
 import { startWorker } from "../src/sync/worker";
 import { connectDemoChannels } from "../src/sync/demo-channels";
@@ -52,7 +55,13 @@ const TIMEOUT_MS = 180_000;
 /** How often the sandboxes' state is read (measurement resolution). */
 const TICK_MS = 200;
 const CODES: MarketplaceCode[] = ["shopee", "lazada", "tiktok-shop", "tiki"];
-const PUSHED: MarketplaceCode[] = ["shopee", "lazada", "tiktok-shop"];
+/** How long the Tiki sandbox keeps a content update request in review. */
+const TIKI_REVIEW_MS = 3_000;
+
+/** What buyers see of a SKU: its title, or null when the product is hidden (Tiki inactive). */
+const shownTitle = (v: SandboxSkuView | undefined): string | null =>
+  v && v.active !== false ? v.title : null;
+const noClaim = (v: SandboxSkuView) => !/OCOP/.test(shownTitle(v) ?? "");
 
 class ShiftedClock implements Clock {
   private offset = 0;
@@ -93,28 +102,29 @@ interface Shop {
 }
 
 /**
- * Waits until no SKU of `skus` shows "OCOP" on the PUSHED marketplaces; returns, per marketplace,
- * the ms after `t0` at which each SKU was first seen without the claim.
+ * Waits until every SKU of `skus` meets `done` (default: buyers see no "OCOP") on the marketplaces
+ * `codes`; returns, per marketplace, the ms after `t0` at which each SKU was first seen so.
  */
 async function watch(
   shops: Shop[],
   skus: string[],
   t0: number,
-  done: (title: string) => boolean = (t) => !/OCOP/.test(t),
+  done: (v: SandboxSkuView) => boolean = noClaim,
+  codes: MarketplaceCode[] = CODES,
 ): Promise<Map<MarketplaceCode, number[]>> {
-  const seen = new Map<MarketplaceCode, Map<string, number>>(PUSHED.map((c) => [c, new Map()]));
+  const seen = new Map<MarketplaceCode, Map<string, number>>(codes.map((c) => [c, new Map()]));
   for (;;) {
     const now = performance.now();
     let left = 0;
     for (const s of shops) {
-      if (!PUSHED.includes(s.code)) continue;
+      if (!codes.includes(s.code)) continue;
       const m = seen.get(s.code)!;
       // One pass over the shop per tick: the sandboxes run in this process and share its 2 cores.
-      const shown = new Map(s.sb.allSkus(s.shopId).map((v) => [v.sku, v.title]));
+      const shown = new Map(s.sb.allSkus(s.shopId).map((v) => [v.sku, v]));
       for (const sku of skus) {
         if (m.has(sku)) continue;
-        const title = shown.get(sku) ?? "";
-        if (title && done(title)) m.set(sku, now - t0);
+        const v = shown.get(sku);
+        if (v && done(v)) m.set(sku, now - t0);
         else left++;
       }
     }
@@ -220,7 +230,7 @@ async function main(): Promise<void> {
         /OCOP 4 sao$/.test(s.sb.skuView(s.shopId, sku)?.title ?? ""),
       ).length;
       if (claimed !== n) throw new Error(`${s.code}: ${claimed} of ${n} SKUs show the claim after publish`);
-      s.sb.setFaults({ latencyMs: LATENCY_MS });
+      s.sb.setFaults({ latencyMs: LATENCY_MS, contentReviewMs: TIKI_REVIEW_MS });
       s.sb.resetCounters();
     }
 
@@ -235,13 +245,24 @@ async function main(): Promise<void> {
     clock.set(new Date(T.getTime() - 3_000));
     const tT = performance.now() + (T.getTime() - clock.now().getTime());
     await new Promise((r) => setTimeout(r, Math.max(0, tT - performance.now() - 100)));
-    const stillBefore = shops
-      .filter((s) => PUSHED.includes(s.code))
-      .every((s) => skus.every((sku) => /OCOP/.test(s.sb.skuView(s.shopId, sku)!.title)));
-    const exp = await watch(shops, skus, tT);
-    console.log(line(`expiry at T, ${n} certificates (from T, no write)`, exp));
+    const stillBefore = shops.every((s) =>
+      skus.every((sku) => /OCOP/.test(shownTitle(s.sb.skuView(s.shopId, sku) ?? undefined) ?? "")),
+    );
+    // Both watches run from T (the second one's first/p50 would otherwise start where the first ended).
+    const [exp, tikiBack] = await Promise.all([
+      watch(shops, skus, tT),
+      watch(shops, skus, tT, (v) => v.active !== false && !/OCOP/.test(v.title), ["tiki"]),
+    ]);
+    console.log(line(`expiry at T, ${n} certificates (from T, no write; Tiki: hidden or corrected)`, exp));
     console.log(
       `  claims still shown just before T: ${stillBefore ? "yes (all)" : "NO"}; target: ≤ 60 s after T`,
+    );
+    console.log(
+      line(
+        `  tiki back on sale with the corrected title (review ${TIKI_REVIEW_MS / 1000} s in the sandbox)`,
+        tikiBack,
+        "on sale",
+      ),
     );
 
     // 2. Re-recognition (new decisions, one write): the claims come back on the same listings.
@@ -253,7 +274,7 @@ async function main(): Promise<void> {
          FROM unnest($1::uuid[]) WITH ORDINALITY AS t(p, i)`,
       [ids, vnToday(clock.now())],
     );
-    const back = await watch(shops, skus, tR, (t) => /OCOP 4 sao$/.test(t));
+    const back = await watch(shops, skus, tR, (v) => /OCOP 4 sao$/.test(shownTitle(v) ?? ""));
     console.log(
       line(`re-recognition, ${n} new decisions in one write (from its commit)`, back, "with claim"),
     );
@@ -281,13 +302,15 @@ async function main(): Promise<void> {
     );
     const tiki = shops.find((s) => s.code === "tiki");
     if (tiki) {
-      const still = skus.filter((sku) => /OCOP/.test(tiki.sb.skuView(tiki.shopId, sku)?.title ?? "")).length;
-      const [{ review }] = await ds.query(
-        `SELECT count(*)::int AS review FROM listing l JOIN channel c ON c.id = l.channel_id
-          WHERE c.marketplace = 'tiki' AND l.last_error->>'code' = 'CONTENT_REVIEW_REQUIRED'`,
+      const views = skus.map((sku) => tiki.sb.skuView(tiki.shopId, sku)!);
+      const [{ hidden }] = await ds.query(
+        `SELECT count(*)::int AS hidden FROM listing l JOIN channel c ON c.id = l.channel_id
+          WHERE c.marketplace = 'tiki' AND l.last_error->>'code' = 'HIDDEN_PENDING_REVIEW'`,
       );
       console.log(
-        `  tiki: ${still} of ${n} SKUs still show the claim (content edits need Tiki's review; ${review} listings marked CONTENT_REVIEW_REQUIRED)`,
+        `  tiki 3 s after that: ${views.filter((v) => v.active === false).length} of ${n} products hidden, ${
+          views.filter((v) => !noClaim(v)).length
+        } showing a claim to buyers; ${hidden} listings HIDDEN_PENDING_REVIEW in the hub`,
       );
     }
   } finally {
