@@ -110,14 +110,15 @@ describe("abuse limits", () => {
     for (const h of hostileQueries(hub.adminKey)) {
       const times: number[] = [];
       let last = { status: 0, text: "" };
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 5; i++) {
         const r = await post(hub, h.body, h.headers);
         times.push(r.ms);
         last = r;
       }
       expect({ name: h.name, status: last.status }).toEqual({ name: h.name, status: h.status });
       expect(JSON.parse(last.text).errors[0].extensions.code).toBe(h.code);
-      // The first try pays for cold paths (JIT, connection set-up); the best of three is the figure.
+      // The first try pays for cold paths (JIT, connection set-up); the best of five is the figure
+      // (five, so a busy shared machine cannot fail it by stealing the CPU three times in a row).
       expect({ name: h.name, fast: Math.min(...times) <= 50 }).toEqual({ name: h.name, fast: true });
     }
     const after = await hub.gql(NORMAL);
