@@ -492,3 +492,64 @@ test("star attribute: set from the claim where the category maps one, left out w
   expect(await attrs("UP-1")).toBeUndefined();
   await ds.query(`DELETE FROM attribute_mapping WHERE remote_attribute_id = 'ocop-star-test'`);
 });
+
+test("Tiki rejects the corrected content: an explained failure (vi/en + hint), the product stays hidden", async () => {
+  const ds = hub.db.dataSource;
+  const tiki = channels.find((c) => c.marketplace === "tiki")!;
+  expect(tikiShown("UP-1")).toMatch(/OCOP 4 sao$/);
+  // An origin Tiki does not accept: its review rejects the next content update.
+  const [cat] = await ds.query(
+    `SELECT remote_category_id FROM category_mapping WHERE marketplace = 'tiki' AND category = 'FOOD' LIMIT 1`,
+  );
+  const updated = await ds.query(
+    `UPDATE attribute_mapping SET value_source = 'FIXED', value = 'Sao Hỏa'
+      WHERE marketplace = 'tiki' AND remote_category_id = $1 AND remote_attribute_id = 'origin' RETURNING id`,
+    [cat.remote_category_id],
+  );
+  if (updated.length === 0)
+    await ds.query(
+      `INSERT INTO attribute_mapping (marketplace, remote_category_id, remote_attribute_id, value_source, value)
+       VALUES ('tiki', $1, 'origin', 'FIXED', 'Sao Hỏa')`,
+      [cat.remote_category_id],
+    );
+  const [cert] = await ds.query(
+    `SELECT id FROM ocop_certification WHERE product_id = $1 AND revoked_at IS NULL ORDER BY decision_date DESC LIMIT 1`,
+    [products["UP-1"].id],
+  );
+  const r = await hub.gql(
+    `mutation($i: RevokeCertificationInput!) { revokeCertification(input: $i) { userErrors { code } } }`,
+    { i: { certificationId: toGlobalId("OcopCertification", cert.id), reason: "QĐ thu hồi 13/QĐ-UBND" } },
+  );
+  expect(r.data.revokeCertification.userErrors).toEqual([]);
+  await waitFor(() => tikiShown("UP-1") === null, 30_000);
+  const lastError = async () =>
+    (
+      await ds.query(
+        `SELECT l.last_error AS e FROM listing l JOIN variant v ON v.id = l.variant_id
+          WHERE l.channel_id = $1 AND v.sku = 'UP-1'`,
+        [tiki.id],
+      )
+    )[0].e;
+  await waitFor(async () => (await lastError())?.code === "CONTENT_REVIEW_REJECTED", 30_000);
+  const e = await lastError();
+  expect(e).toMatchObject({ remoteCode: "REQUEST_REJECTED", hidden: true });
+  expect(e.remoteMessage).toMatch(/origin.*Sao Hỏa/);
+  expect(e.messageVi).toMatch(/Tiki từ chối yêu cầu sản phẩm/);
+  expect(e.messageEn).toMatch(/Tiki rejected the product request/);
+  expect(e.hintVi).toMatch(/Sửa nội dung/);
+  expect(e.hintEn).toMatch(/Fix the content/);
+  // Nothing false is shown meanwhile: Tiki still holds the 4-star title, but the product is hidden.
+  expect(titles("UP-1").tiki).toMatch(/OCOP 4 sao$/);
+  expect(tikiShown("UP-1")).toBeNull();
+  const q = await hub.gql(
+    `query($p: ID!) { ocopClaimChanges(first: 1, filter: { productId: $p }) { nodes { reason listings { marketplace status errorCode } } } }`,
+    { p: toGlobalId("Product", products["UP-1"].id) },
+  );
+  const node = q.data.ocopClaimChanges.nodes[0];
+  expect(node.reason).toBe("REVOKED");
+  expect(node.listings.find((l: { marketplace: string }) => l.marketplace === "TIKI")).toEqual({
+    marketplace: "TIKI",
+    status: "FAILED",
+    errorCode: "CONTENT_REVIEW_REJECTED",
+  });
+}, 90_000);
