@@ -6,7 +6,7 @@
  * refresh takes an advisory lock (the others skip) and compares against stored state, so each
  * change is recorded and pushed once. The clock is the runtime's (injectable).
  *
- * The same loop follows content edits a marketplace reviews (Tiki; content-reviews.ts), at most
+ * A second loop of the job follows content edits a marketplace reviews (Tiki; content-reviews.ts),
  * every `reviewPollMs`: an expired claim's product hidden for the review is shown again once Tiki
  * approves the corrected content.
  */
@@ -34,6 +34,8 @@ export class OcopClaimsJob {
   /** Null when built without a full sync runtime (no connectors to ask). */
   readonly reviews: ContentReviewFollower | null;
   private lastFollow = 0;
+  private followTimer: NodeJS.Timeout | null = null;
+  private following: Promise<unknown> | null = null;
   /** Runs this process performed (others were skipped or had nothing to do), for tests and ops. */
   runs = 0;
 
@@ -50,16 +52,26 @@ export class OcopClaimsJob {
     const loop = () => {
       if (this.stopped) return;
       this.timer = setTimeout(async () => {
-        this.running = this.tick()
-          .catch((err) => this.log?.error({ err }, "OCOP claims run failed"))
-          .then(() => this.followReviews())
-          .catch((err) => this.log?.error({ err }, "content review follow-up failed"));
+        this.running = this.tick().catch((err) => this.log?.error({ err }, "OCOP claims run failed"));
         await this.running;
         this.running = null;
         loop();
       }, this.o.pollMs ?? 2_000);
     };
     loop();
+    // Its own loop: many pending Tiki reviews (one tracking call each) must not delay expiry detection.
+    const follow = () => {
+      if (this.stopped || !this.reviews) return;
+      this.followTimer = setTimeout(async () => {
+        this.following = this.followReviews(true).catch((err) =>
+          this.log?.error({ err }, "content review follow-up failed"),
+        );
+        await this.following;
+        this.following = null;
+        follow();
+      }, this.o.reviewPollMs ?? 5_000);
+    };
+    follow();
   }
 
   /** One poll: runs the refresh when something may have changed; null when there was nothing to do. */
@@ -82,6 +94,8 @@ export class OcopClaimsJob {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.followTimer) clearTimeout(this.followTimer);
     await this.running;
+    await this.following;
   }
 }
