@@ -139,7 +139,10 @@ async function main(): Promise<void> {
         `${counts.jobs} pg-boss jobs (${counts.waiting} waiting)`,
     );
     const key = (await new ApiKeyService(db.ds).issue({ name: "bench", role: ApiKeyRole.ADMIN })).key;
-    const { port, child } = await startChild(__filename, ["server", db.url]);
+    // The hub runs with the flags `npm start` uses.
+    const { port, child } = await startChild(__filename, ["server", db.url], {}, [
+      "--max-semi-space-size=64",
+    ]);
     const origin = `http://127.0.0.1:${port}`;
     try {
       // Real GraphQL traffic under 20 operation names fills the latency histograms.
