@@ -242,3 +242,51 @@ test("updateSku answers Tiki's shape and refuses a bad active flag", async () =>
   const missing = await put({ product_id: 1, active: 1 });
   expect(missing.status).toBe(404);
 });
+
+test("a product with several variants (one Tiki product each) is hidden and shown as a whole", async () => {
+  const t = tag();
+  const draft: ListingDraft = {
+    key: `MO-${t}`,
+    title: "Mật ong bạc hà Hà Giang – OCOP 5 sao",
+    description: "Mật ong hoa bạc hà.",
+    categoryId: "8274",
+    attributes: { brand: "HTX Mèo Vạc", origin: "Việt Nam", expiry_time: "24 tháng" },
+    images: ["https://example.com/mat-ong.jpg"],
+    weightGrams: 500,
+    variants: [
+      { sku: `MO-${t}-250`, optionName: "chai 250ml", priceVnd: 150_000, stock: 10 },
+      { sku: `MO-${t}-500`, optionName: "chai 500ml", priceVnd: 280_000, stock: 6 },
+    ],
+    ocopStar: 5,
+  };
+  const [created] = await connector.upsertListings(ctx, [draft]);
+  expect(created.outcome).toBe("applied");
+  const views = () => draft.variants.map((v) => sandbox.skuView(shop.shopId, v.sku)!);
+  const live: ListingDraft = {
+    ...draft,
+    externalItemId: created.externalItemId!,
+    variants: draft.variants.map((v, i) => ({ ...v, externalSkuId: views()[i].externalSkuId })),
+  };
+  const [r] = await connector.upsertListings(ctx, [
+    { ...live, title: "Mật ong bạc hà Hà Giang", ocopStar: null },
+  ]);
+  expect(r).toMatchObject({ remoteCode: "HIDDEN_PENDING_REVIEW", review: { hidden: true } });
+  expect(views().map((v) => v.active)).toEqual([false, false]);
+  await sleep(REVIEW_MS + 100);
+  const [s] = await connector.followContentReviews(ctx, [
+    {
+      trackId: r.review!.trackId,
+      hidden: true,
+      refs: live.variants.map((v) => ({
+        sku: v.sku,
+        externalItemId: live.externalItemId!,
+        externalSkuId: v.externalSkuId,
+      })),
+    },
+  ]);
+  expect(s).toMatchObject({ state: "approved", reactivated: true });
+  expect(views().map((v) => [v.active, v.title])).toEqual([
+    [true, "Mật ong bạc hà Hà Giang"],
+    [true, "Mật ong bạc hà Hà Giang"],
+  ]);
+});
