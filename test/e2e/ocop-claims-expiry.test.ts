@@ -493,6 +493,10 @@ test("star attribute: set from the claim where the category maps one, left out w
   await ds.query(`DELETE FROM attribute_mapping WHERE remote_attribute_id = 'ocop-star-test'`);
 });
 
+/** The Tiki origin mapping before the rejection test changed it (restored by the next test). */
+let originMapping: { id: string; value_source: string; value: string } | undefined;
+let tikiCategory = "";
+
 test("Tiki rejects the corrected content: an explained failure (vi/en + hint), the product stays hidden", async () => {
   const ds = hub.db.dataSource;
   const tiki = channels.find((c) => c.marketplace === "tiki")!;
@@ -501,6 +505,14 @@ test("Tiki rejects the corrected content: an explained failure (vi/en + hint), t
   const [cat] = await ds.query(
     `SELECT remote_category_id FROM category_mapping WHERE marketplace = 'tiki' AND category = 'FOOD' LIMIT 1`,
   );
+  originMapping = (
+    await ds.query(
+      `SELECT id, value_source, value FROM attribute_mapping
+        WHERE marketplace = 'tiki' AND remote_category_id = $1 AND remote_attribute_id = 'origin'`,
+      [cat.remote_category_id],
+    )
+  )[0];
+  tikiCategory = cat.remote_category_id;
   const updated = await ds.query(
     `UPDATE attribute_mapping SET value_source = 'FIXED', value = 'Sao Hỏa'
       WHERE marketplace = 'tiki' AND remote_category_id = $1 AND remote_attribute_id = 'origin' RETURNING id`,
@@ -552,4 +564,51 @@ test("Tiki rejects the corrected content: an explained failure (vi/en + hint), t
     status: "FAILED",
     errorCode: "CONTENT_REVIEW_REJECTED",
   });
+}, 90_000);
+
+test("re-recognised while hidden after a rejection: Tiki shows the product again only once the new content is approved", async () => {
+  const ds = hub.db.dataSource;
+  // The origin fixed (as the rejection's hint says), then a new decision for the product.
+  if (originMapping)
+    await ds.query(`UPDATE attribute_mapping SET value_source = $2, value = $3 WHERE id = $1`, [
+      originMapping.id,
+      originMapping.value_source,
+      originMapping.value,
+    ]);
+  else
+    await ds.query(
+      `DELETE FROM attribute_mapping WHERE marketplace = 'tiki' AND remote_category_id = $1 AND remote_attribute_id = 'origin'`,
+      [tikiCategory],
+    );
+  const r = await hub.gql(
+    `mutation($p: ID!, $d: String!) { recordCertification(input: { productId: $p, star: 4, decisionNumber: "88/QĐ-UBND",
+       decisionDate: $d, issuerLevel: PROVINCE, issuerName: "UBND tỉnh Thái Nguyên" }) { userErrors { code } } }`,
+    { p: toGlobalId("Product", products["UP-1"].id), d: DAY_AFTER },
+  );
+  expect(r.data.recordCertification.userErrors).toEqual([]);
+  // The new content claims 4 sao like the hidden one: no withdrawal, but the product was hidden for
+  // the earlier (rejected) request, so it stays hidden while Tiki reviews this one.
+  await waitFor(async () => {
+    const [l] = await ds.query(
+      `SELECT l.last_error->>'code' AS code FROM listing l JOIN variant v ON v.id = l.variant_id
+         JOIN channel c ON c.id = l.channel_id WHERE c.marketplace = 'tiki' AND v.sku = 'UP-1'`,
+    );
+    return l.code === "HIDDEN_PENDING_REVIEW";
+  }, 30_000);
+  expect(tikiShown("UP-1")).toBeNull();
+  await waitFor(() => /OCOP 4 sao$/.test(tikiShown("UP-1") ?? ""), 30_000);
+  const q = await hub.gql(
+    `query($p: ID!) { ocopClaimChanges(first: 1, filter: { productId: $p }) { nodes { reason listings { marketplace status } } } }`,
+    { p: toGlobalId("Product", products["UP-1"].id) },
+  );
+  expect(q.data.ocopClaimChanges.nodes[0].reason).toBe("RECOGNISED");
+  await waitFor(async () => {
+    const again = await hub.gql(
+      `query($p: ID!) { ocopClaimChanges(first: 1, filter: { productId: $p }) { nodes { listings { marketplace status } } } }`,
+      { p: toGlobalId("Product", products["UP-1"].id) },
+    );
+    return again.data.ocopClaimChanges.nodes[0].listings.every(
+      (l: { status: string }) => l.status === "UP_TO_DATE",
+    );
+  }, 10_000);
 }, 90_000);
