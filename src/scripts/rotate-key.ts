@@ -9,6 +9,7 @@
  */
 import "reflect-metadata";
 import crypto from "node:crypto";
+import { resealWebhookSecrets } from "../outbound-webhooks/reseal";
 import fs from "node:fs";
 import path from "node:path";
 import type { DataSource } from "typeorm";
@@ -122,6 +123,13 @@ async function main(): Promise<void> {
     console.log(
       `Re-encrypted ${r.rotated} channel credential(s); ${r.alreadyCurrent} were already under the new key.`,
     );
+    // Outbound webhook secrets are sealed with the same key.
+    const w = await resealWebhookSecrets(ds, box);
+    console.log(`Re-encrypted ${w.resealed} outbound webhook secret(s).`);
+    if (w.unreadable.length)
+      console.log(
+        `Could not open webhook secrets (no known key), left as they were: ${w.unreadable.join(", ")}`,
+      );
     if (r.unreadable.length)
       console.log(`Could not open (no known key), left as they were: ${r.unreadable.join(", ")}`);
     if (left > r.unreadable.length) {

@@ -26,6 +26,7 @@ import { ChannelHandle, ChannelUnavailableError, openChannel, type SyncRuntime }
 import { createRun, finishRun, recordItems, startRun, type ItemRecord } from "./sync-run.service";
 import { SyncRunStatus } from "./entities/sync-run.entity";
 import { chunk, mapLimit } from "../common/collections";
+import { observePropagation } from "../observability/registry";
 
 export interface DispatchResult {
   /** The sync_run that recorded the pushes; null when nothing was pushed. */
@@ -70,6 +71,8 @@ interface DirtyRow {
   external_sku_id: string | null;
   version: string;
   attempts: number;
+  /** When the listing became dirty (the oldest change this push carries). */
+  dirty_since: Date | null;
 }
 
 /** The outcome of one listing in one cycle, before it is written back. */
@@ -137,6 +140,14 @@ interface DispatchState {
   errorCode: string | null;
   errorMessage: string | null;
 }
+
+/**
+ * A content edit the marketplace is still reviewing (Tiki) is followed through `last_error`'s trackId,
+ * hidden and contentVersion (src/ocop-claims/content-reviews.ts): a price or stock outcome written to
+ * last_error must keep them, or a product hidden for review would never be shown again.
+ */
+const KEEP_CONTENT_REVIEW = `jsonb_strip_nulls(jsonb_build_object('trackId', l.last_error->'trackId',
+  'hidden', l.last_error->'hidden', 'contentVersion', l.last_error->'contentVersion'))`;
 
 export class OutboxDispatcher {
   private readonly opts: Required<OutboxDispatcherOptions>;
@@ -300,7 +311,7 @@ export class OutboxDispatcher {
   private loadReady(qr: DataSource, channelId: string, kind: OutboxKind): Promise<DirtyRow[]> {
     return qr.query(
       `SELECT l.id, v.sku, l.listing_key, l.external_item_id, l.external_sku_id,
-              l.${kind}_version AS version, l.${kind}_attempts AS attempts
+              l.${kind}_version AS version, l.${kind}_attempts AS attempts, l.${kind}_dirty_since AS dirty_since
          FROM listing l JOIN variant v ON v.id = l.variant_id
         WHERE l.channel_id = $1 AND l.${kind}_version > l.${kind}_pushed_version
           AND l.state = 'LIVE' AND l.external_item_id IS NOT NULL
@@ -533,6 +544,12 @@ export class OutboxDispatcher {
     state: DispatchState,
   ): Promise<void> {
     const applied = outcomes.filter((o) => o.result.outcome === "applied");
+    if (kind === "stock") {
+      // Change (a sale, a stock edit) → value accepted by this marketplace: the propagation latency.
+      const now = Date.now();
+      for (const o of applied)
+        if (o.row.dirty_since) observePropagation(connector.code, (now - o.row.dirty_since.getTime()) / 1000);
+    }
     const retry: Outcome[] = [];
     const fatal: Array<{ o: Outcome; exp: Explanation; attempts: number }> = [];
     const items: ItemRecord[] = [];
@@ -585,7 +602,8 @@ export class OutboxDispatcher {
                 ${kind}_attempts = 0, ${kind}_retry_at = NULL, ${kind}_failed_version = NULL,
                 ${pushedCol ? `${pushedCol} = u.val,` : ""}
                 ${confirmedCol ? `${confirmedCol} = coalesce(u.conf, l.${confirmedCol}), confirmed_at = CASE WHEN u.conf IS NULL THEN l.confirmed_at ELSE now() END,` : ""}
-                last_error = CASE WHEN l.last_error->>'kind' = $5 THEN NULL ELSE l.last_error END,
+                last_error = CASE WHEN l.last_error->>'kind' = $5 THEN nullif(${KEEP_CONTENT_REVIEW}, '{}'::jsonb)
+                                  ELSE l.last_error END,
                 updated_at = now()
            FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::int[]) AS u(id, v, val, conf)
           WHERE l.id = u.id AND l.${kind}_pushed_version < u.v`,
@@ -603,7 +621,7 @@ export class OutboxDispatcher {
         `UPDATE listing l
             SET ${kind}_attempts = l.${kind}_attempts + 1,
                 ${kind}_retry_at = now() + make_interval(secs => u.delay_ms / 1000.0),
-                last_error = u.err, updated_at = now()
+                last_error = u.err || ${KEEP_CONTENT_REVIEW}, updated_at = now()
            FROM unnest($1::uuid[], $2::int[], $3::jsonb[]) AS u(id, delay_ms, err)
           WHERE l.id = u.id`,
         [
@@ -618,7 +636,7 @@ export class OutboxDispatcher {
       await qr.query(
         `UPDATE listing l
             SET ${kind}_failed_version = u.v, ${kind}_attempts = 0, ${kind}_retry_at = NULL,
-                last_error = u.err, updated_at = now()
+                last_error = u.err || ${KEEP_CONTENT_REVIEW}, updated_at = now()
            FROM unnest($1::uuid[], $2::bigint[], $3::jsonb[]) AS u(id, v, err)
           WHERE l.id = u.id`,
         [

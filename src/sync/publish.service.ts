@@ -44,6 +44,8 @@ export interface PublishInput {
   productIds: string[];
   channelIds: string[];
   dryRun: boolean;
+  /** The API request that asked, carried into the runs (and their jobs' logs). */
+  requestId?: string | null;
 }
 
 export interface ListingPreview {
@@ -142,7 +144,7 @@ export class PublishService {
           channelId,
           kind: SyncKind.PUBLISH,
           trigger: SyncTrigger.MANUAL,
-          requestId: null,
+          requestId: input.requestId ?? null,
           details: { productIds: ready.map((p) => p.productId), requestedBy: viewer.actor },
         });
         return run.id;

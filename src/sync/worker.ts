@@ -216,7 +216,7 @@ export async function executeRunJob(
     }
   }
 
-  const log = rt.log.child({ runId, kind: run.kind, channelId: run.channelId });
+  const log = rt.log.child({ runId, kind: run.kind, channelId: run.channelId, requestId: run.requestId });
   try {
     const totals = await executors[run.kind](rt, { ...run, status: SyncRunStatus.RUNNING }, queue);
     const [now] = await rt.ds.query(`SELECT status FROM sync_run WHERE id = $1`, [runId]);
@@ -269,7 +269,7 @@ async function executeOrderImport(
       // The webhook events stay unprocessed; the order pull after re-authorization picks them up.
       if (e instanceof NeedsReauthError) await markNeedsReauth(rt, job.data.channelId, e);
       rt.log.warn(
-        { channelId: job.data.channelId, err: e.message },
+        { channelId: job.data.channelId, requestId: job.data.requestId, err: e.message },
         "order import skipped: channel unavailable",
       );
       return;

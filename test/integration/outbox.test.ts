@@ -24,6 +24,15 @@ import { reconcile } from "../../src/sync/reconcile.service";
 import { createRun } from "../../src/sync/sync-run.service";
 import { SyncKind, SyncTrigger } from "../../src/sync/entities/sync-run.entity";
 import { createTestDatabase, TestDatabase } from "../support/test-db";
+import { propagationSeconds } from "../../src/observability/registry";
+
+/** How many stock propagations the /metrics histogram has seen for a marketplace. */
+async function propagations(marketplace: string): Promise<number> {
+  const m = await propagationSeconds.get();
+  return (
+    m.values.find((v) => v.metricName?.endsWith("_count") && v.labels.marketplace === marketplace)?.value ?? 0
+  );
+}
 
 const box = new SecretBox([crypto.randomBytes(32)]);
 const CODES = Object.keys(CONNECTORS) as MarketplaceCode[];
@@ -252,9 +261,12 @@ describe.each(CODES)("dispatch on %s", (code) => {
     ]);
 
     const d = new OutboxDispatcher(rt, fast);
+    const seen = await propagations(code);
     const stock = await d.dispatch(channelId, "stock", SyncTrigger.EVENT);
     const price = await d.dispatch(channelId, "price", SyncTrigger.EVENT);
     expect(stock).toMatchObject({ pushed: 2, failed: 0, remaining: 0 });
+    // Each applied stock value is one observation of change → accepted (the propagation histogram).
+    expect(await propagations(code)).toBe(seen + 2);
     expect(price).toMatchObject({ pushed: 2, failed: 0, remaining: 0 });
 
     expect(sandboxes[code].skuView(shopId, s.skus[0])).toMatchObject({ stock: 13, priceVnd: 136_000 });
@@ -343,6 +355,33 @@ describe("pacing", () => {
     const seconds = Math.max(1, (Date.now() - started) / 1000);
     // One push at once, then at most one per 700 ms while it keeps changing, and the final one.
     expect(pushes).toBeLessThanOrEqual(Math.ceil(seconds / 0.7) + 1);
+  });
+});
+
+describe("a content review in progress", () => {
+  it("keeps the review being followed when a stock push fails and when it then succeeds", async () => {
+    const s = await seedProduct(["lazada"]);
+    const { channelId } = shops.lazada;
+    const review = { trackId: "trk-1", hidden: true, contentVersion: "3" };
+    await db.dataSource.query(`UPDATE listing SET last_error = $2 WHERE id = $1`, [
+      s.listings.lazada[0],
+      JSON.stringify({ kind: "content", code: "HIDDEN_PENDING_REVIEW", ...review }),
+    ]);
+    await setOnHand(s.variantId, 6);
+    sandboxes.lazada.setFaults({ errorRate: 1 });
+    const d = new OutboxDispatcher(rt, { ...fast, maxRetryWaitMs: 0 });
+    await d.dispatch(channelId, "stock", SyncTrigger.EVENT);
+    const failed = await listing(s.listings.lazada[0]);
+    expect(failed.last_error).toMatchObject({ kind: "stock", ...review });
+
+    sandboxes.lazada.setFaults({ errorRate: 0 });
+    await db.dataSource.query(`UPDATE listing SET stock_retry_at = NULL WHERE id = $1`, [
+      s.listings.lazada[0],
+    ]);
+    await d.dispatch(channelId, "stock", SyncTrigger.EVENT);
+    const applied = await listing(s.listings.lazada[0]);
+    expect(applied.pushed_stock).toBe(6);
+    expect(applied.last_error).toEqual(review);
   });
 });
 

@@ -365,6 +365,7 @@ export class ChannelResolver {
         productIds,
         channelIds,
         dryRun: input.dryRun,
+        requestId: ctx.requestId,
       });
       return {
         dryRun: r.dryRun,
