@@ -214,5 +214,5 @@ test("CSV over HTTP: bearer auth, UTF-8 with BOM, the same figures", async () =>
     headers: { authorization: `Bearer ${hub.adminKey}` },
   });
   expect(bad.status).toBe(400);
-  expect((await bad.json()).field).toBe("filter.from");
+  expect(((await bad.json()) as { field: string }).field).toBe("filter.from");
 });
