@@ -349,7 +349,7 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
     await Promise.race([Promise.allSettled([...pending]), sleep(45_000)]);
     await admin.end().catch(() => undefined);
     log(
-      `faults stopped: ${ledger.orders.length} orders, ${ledger.adjustments.length} stock changes, ${stats.priceChanges} price changes, ` +
+      `${o.scaleOut ? "traffic" : "faults"} stopped: ${ledger.orders.length} orders, ${ledger.adjustments.length} stock changes, ${stats.priceChanges} price changes, ` +
         `${stats.kills} worker kills, ${stats.terminated} backends terminated (${stats.inTransaction} busy), ${stats.apiRestarts} API restarts, ${stats.expired} tokens expired`,
     );
 
@@ -412,7 +412,7 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
       `${counts.orders} in the end, ${counts.events} webhook events stored), ` +
       `lines ${lines.map((l) => `${l.state} ${l.n}`).join(", ")}; ${ledger.adjustments.length} stock changes, ${stats.priceChanges} price changes; ` +
       `${stats.kills} worker SIGKILLs, ${stats.terminated} backends terminated (${stats.inTransaction} busy), ${stats.apiRestarts} API restarts, ` +
-      `${stats.expired} tokens expired, 1 revoked; ${stats.serverErrors} publish attempts answered with a server error; ${counts.runs} sync runs (${counts.takeovers} taken over after a kill), ${counts.failed_items} failed items; ` +
+      `${stats.expired} tokens expired, ${ledger.revokedChannelIds.size} revoked; ${stats.serverErrors} publish attempts answered with a server error; ${counts.runs} sync runs (${counts.takeovers} taken over after a kill), ${counts.failed_items} failed items; ` +
       `settled ${settled ? "in" : "NOT within"} ${settleSeconds.toFixed(0)} s; ` +
       `${crashes.length} unrequested process exits${crashes.length ? ` (${crashes.slice(0, 3).join("; ")})` : ""}`;
     if (!settled)
@@ -451,7 +451,7 @@ async function main(): Promise<void> {
   const scaleOut = process.argv.includes("--scale-out");
   const seeds = Array.from({ length: runs }, (_, i) => (first + i) % 2 ** 31);
   console.log(
-    `${scaleOut ? "scale-out check (no faults, 4× the traffic)" : "fault suite"}: ${runs} run(s) of ${seconds} s${scaleOut ? "" : " faults"}, ${workers} workers + ${apis} API processes, ≥ ${kills} worker SIGKILLs per run; seeds ${seeds.join(", ")}; ${machine()}; ${new Date().toISOString()}`,
+    `${scaleOut ? "scale-out check (no faults, 4× the traffic)" : "fault suite"}: ${runs} run(s) of ${seconds} s${scaleOut ? "" : " faults"}, ${workers} workers + ${apis} API processes${scaleOut ? "" : `, ≥ ${kills} worker SIGKILLs per run`}; seeds ${seeds.join(", ")}; ${machine()}; ${new Date().toISOString()}`,
   );
   const results: RunResult[] = [];
   for (const seed of seeds) {
