@@ -6,8 +6,11 @@
  * the calls the sandbox accepted (every call it counted minus its rate-limit answers), so a client
  * that wastes calls on 429s or waits idle is measured against the same floor.
  * R defaults to the connector's documented rate (never above it: the rate budget starts there).
+ * The four marketplaces are published one after the other (--parallel: all at once): the sandboxes
+ * live in this process, and at ~200 calls/s in all, hub and sandboxes would share one event loop and
+ * measure this process's CPU rather than the client's pacing. Real marketplaces run elsewhere.
  * Run:
- *   npx tsc -p tsconfig.build.json && node dist/bench/initial-publish.js [--skus=N] [--variants=V] [--rate=R]
+ *   npx tsc -p tsconfig.build.json && node dist/bench/initial-publish.js [--skus=N] [--variants=V] [--rate=R] [--parallel]
  */
 import "reflect-metadata";
 import crypto from "node:crypto";
@@ -79,36 +82,40 @@ async function main(): Promise<void> {
     );
     resetRateBudgets();
     await new Promise((r) => setTimeout(r, 1100));
-    const rows = await Promise.all(
-      runs.map(async (run) => {
-        const sb = sandboxes[run.marketplace];
-        const c = rt.connectors[run.marketplace];
-        const r = arg("rate", c.ratePolicy.requestsPerSecond);
-        sb.setFaults({ rateLimitPerSecond: r });
-        sb.resetCounters();
-        const started = Date.now();
-        await runPublish(rt, run.id);
-        const elapsed = (Date.now() - started) / 1000;
-        const k = sb.counters();
-        const accepted = totalCalls(sb) - k.rateLimited;
-        const [res] = await db.ds.query(`SELECT applied, failed FROM sync_run WHERE id = $1`, [run.id]);
-        const bound = (1.2 * accepted) / r;
-        return {
-          marketplace: run.marketplace,
-          R: r,
-          skus: n,
-          minCalls: accepted,
-          "429s": k.rateLimited,
-          "elapsed s": elapsed.toFixed(2),
-          "1.2×min/R s": bound.toFixed(2),
-          ratio: (elapsed / (accepted / r)).toFixed(3),
-          ok: elapsed <= bound ? "yes" : "NO",
-          applied: `${res.applied}/${n}`,
-          failed: res.failed,
-        };
-      }),
+    const publishOne = async (run: (typeof runs)[number]) => {
+      const sb = sandboxes[run.marketplace];
+      const c = rt.connectors[run.marketplace];
+      const r = arg("rate", c.ratePolicy.requestsPerSecond);
+      sb.setFaults({ rateLimitPerSecond: r });
+      sb.resetCounters();
+      const started = Date.now();
+      await runPublish(rt, run.id);
+      const elapsed = (Date.now() - started) / 1000;
+      const k = sb.counters();
+      const accepted = totalCalls(sb) - k.rateLimited;
+      const [res] = await db.ds.query(`SELECT applied, failed FROM sync_run WHERE id = $1`, [run.id]);
+      const bound = (1.2 * accepted) / r;
+      return {
+        marketplace: run.marketplace,
+        R: r,
+        skus: n,
+        minCalls: accepted,
+        "429s": k.rateLimited,
+        "elapsed s": elapsed.toFixed(2),
+        "1.2×min/R s": bound.toFixed(2),
+        ratio: (elapsed / (accepted / r)).toFixed(3),
+        ok: elapsed <= bound ? "yes" : "NO",
+        applied: `${res.applied}/${n}`,
+        failed: res.failed,
+      };
+    };
+    const parallel = process.argv.includes("--parallel");
+    const rows: Array<Awaited<ReturnType<typeof publishOne>>> = [];
+    if (parallel) rows.push(...(await Promise.all(runs.map(publishOne))));
+    else for (const run of runs) rows.push(await publishOne(run));
+    console.log(
+      `initial publish: ${n} SKUs (${products} products × ${perProduct}), ${parallel ? "all four at once" : "one marketplace at a time"}, ${machine()}`,
     );
-    console.log(`initial publish: ${n} SKUs (${products} products × ${perProduct}), ${machine()}`);
     console.table(rows);
   } finally {
     for (const s of Object.values(sandboxes)) await s.close();

@@ -43,8 +43,10 @@ export interface OutboxDispatcherOptions {
   /**
    * Least time between two pushes of one listing's value (per kind) from this process. While one
    * listing keeps changing, its values coalesce for this long; a first change is pushed at once, and
-   * other listings of the channel never wait for it. Default 700 ms: 1,000 changes to one SKU within
-   * a second end in ≤ 3 pushes, while a sale on another SKU goes out in the next cycle.
+   * other listings of the channel never wait for it. A listing still changing when its hold ends is
+   * held twice as long after that push (once: at most 2 × minCycleMs), so a burst of up to three
+   * holds (2.1 s at the default 700 ms) ends in ≤ 3 pushes however fast the database takes it, while a
+   * sale on another SKU goes out in the next cycle.
    */
   minCycleMs?: number;
   /** Retriable failures (incl. read-back mismatches) of one listing before it is failed, explained. Default 5. */
@@ -152,7 +154,7 @@ const KEEP_CONTENT_REVIEW = `jsonb_strip_nulls(jsonb_build_object('trackId', l.l
 export class OutboxDispatcher {
   private readonly opts: Required<OutboxDispatcherOptions>;
   /** When each listing's value was last sent from this process, by `<kind>:<listingId>`: paces hot listings. */
-  private readonly lastSent = new Map<string, number>();
+  private readonly lastSent = new Map<string, { at: number; holdMs: number }>();
 
   constructor(
     private readonly rt: SyncRuntime,
@@ -271,8 +273,7 @@ export class OutboxDispatcher {
         await sleep(holdMs);
         continue;
       }
-      const sentAt = Date.now();
-      for (const r of rows) this.lastSent.set(`${kind}:${r.id}`, sentAt);
+      this.markSent(kind, rows);
       state.cycles++;
       if (!state.runId) {
         const run = await createRun(qr, { channelId, kind: KIND_RUN[kind], trigger }, SyncRunStatus.RUNNING);
@@ -291,20 +292,33 @@ export class OutboxDispatcher {
     }
   }
 
-  /** The rows not sent within minCycleMs, and how long until the first held one may go. */
+  /** The rows whose hold has ended, and how long until the first held one may go. */
   private unpaced(kind: OutboxKind, dirty: DirtyRow[]): { rows: DirtyRow[]; holdMs: number } {
     const now = Date.now();
     const rows: DirtyRow[] = [];
     let holdMs = Infinity;
     for (const r of dirty) {
-      const due = (this.lastSent.get(`${kind}:${r.id}`) ?? -Infinity) + this.opts.minCycleMs;
+      const last = this.lastSent.get(`${kind}:${r.id}`);
+      const due = last ? last.at + last.holdMs : -Infinity;
       if (due <= now) rows.push(r);
       else holdMs = Math.min(holdMs, due - now);
     }
     if (this.lastSent.size > 100_000) {
-      for (const [k, at] of this.lastSent) if (at + this.opts.minCycleMs <= now) this.lastSent.delete(k);
+      for (const [k, v] of this.lastSent) if (v.at + 2 * v.holdMs <= now) this.lastSent.delete(k);
     }
     return { rows, holdMs: Math.max(1, holdMs) };
+  }
+
+  /** Starts each pushed listing's hold: doubled (once) when it was pushed again as soon as allowed. */
+  private markSent(kind: OutboxKind, rows: DirtyRow[]): void {
+    const now = Date.now();
+    const base = this.opts.minCycleMs;
+    for (const r of rows) {
+      const key = `${kind}:${r.id}`;
+      const last = this.lastSent.get(key);
+      const stillHot = last !== undefined && now - last.at <= last.holdMs + base / 2;
+      this.lastSent.set(key, { at: now, holdMs: stillHot ? Math.min(2 * base, 2 * last.holdMs) : base });
+    }
   }
 
   /** Dirty LIVE listings with remote ids whose retry is due and whose version has not failed for good. */
