@@ -43,10 +43,10 @@ export interface OutboxDispatcherOptions {
   /**
    * Least time between two pushes of one listing's value (per kind) from this process. While one
    * listing keeps changing, its values coalesce for this long; a first change is pushed at once, and
-   * other listings of the channel never wait for it. A listing still changing when its hold ends is
-   * held twice as long after that push (once: at most 2 × minCycleMs), so a burst of up to three
-   * holds (2.1 s at the default 700 ms) ends in ≤ 3 pushes however fast the database takes it, while a
-   * sale on another SKU goes out in the next cycle.
+   * other listings of the channel never wait for it. A hot listing (several changes during its hold,
+   * pushed again as soon as the hold ended) is held twice as long after that push (at most
+   * 2 × minCycleMs), so a burst of up to 2.1 s at the default 700 ms ends in ≤ 3 pushes however fast
+   * the database takes it; two sales in a row are not a burst and keep the 700 ms hold.
    */
   minCycleMs?: number;
   /** Retriable failures (incl. read-back mismatches) of one listing before it is failed, explained. Default 5. */
@@ -151,10 +151,13 @@ interface DispatchState {
 const KEEP_CONTENT_REVIEW = `jsonb_strip_nulls(jsonb_build_object('trackId', l.last_error->'trackId',
   'hidden', l.last_error->'hidden', 'contentVersion', l.last_error->'contentVersion'))`;
 
+/** Changes to one listing within one hold that make it "hot" (its next hold is doubled). */
+const HOT_CHANGES = 3;
+
 export class OutboxDispatcher {
   private readonly opts: Required<OutboxDispatcherOptions>;
   /** When each listing's value was last sent from this process, by `<kind>:<listingId>`: paces hot listings. */
-  private readonly lastSent = new Map<string, { at: number; holdMs: number }>();
+  private readonly lastSent = new Map<string, { at: number; holdMs: number; version: number }>();
 
   constructor(
     private readonly rt: SyncRuntime,
@@ -309,15 +312,19 @@ export class OutboxDispatcher {
     return { rows, holdMs: Math.max(1, holdMs) };
   }
 
-  /** Starts each pushed listing's hold: doubled (once) when it was pushed again as soon as allowed. */
+  /** Starts each pushed listing's hold: doubled when a burst of changes kept it busy through the last one. */
   private markSent(kind: OutboxKind, rows: DirtyRow[]): void {
     const now = Date.now();
     const base = this.opts.minCycleMs;
     for (const r of rows) {
       const key = `${kind}:${r.id}`;
       const last = this.lastSent.get(key);
-      const stillHot = last !== undefined && now - last.at <= last.holdMs + base / 2;
-      this.lastSent.set(key, { at: now, holdMs: stillHot ? Math.min(2 * base, 2 * last.holdMs) : base });
+      const version = Number(r.version);
+      const hot =
+        last !== undefined &&
+        now - last.at <= last.holdMs + base / 2 &&
+        version - last.version >= HOT_CHANGES;
+      this.lastSent.set(key, { at: now, holdMs: hot ? Math.min(2 * base, 2 * last.holdMs) : base, version });
     }
   }
 

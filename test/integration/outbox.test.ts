@@ -336,6 +336,26 @@ describe("pacing", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(3_000);
   });
 
+  it("holds a hot listing (a burst of changes) twice as long after its second push", async () => {
+    const s = await seedProduct(["lazada"]);
+    const { channelId, shopId } = shops.lazada;
+    const view = () => sandboxes.lazada.skuView(shopId, s.skus[0])!.stock;
+    const d = new OutboxDispatcher(rt, { backoffMs: 20, minCycleMs: 1_000 });
+    await setOnHand(s.variantId, 19);
+    const t0 = Date.now();
+    await d.dispatch(channelId, "stock", SyncTrigger.EVENT); // pushed at once
+    for (const n of [18, 17, 16, 15]) await setOnHand(s.variantId, n); // a burst during the hold
+    await d.dispatch(channelId, "stock", SyncTrigger.EVENT); // waits out the 1 s hold
+    expect(view()).toBe(15);
+    const second = Date.now() - t0;
+    expect(second).toBeGreaterThanOrEqual(1_000);
+    await setOnHand(s.variantId, 14);
+    await d.dispatch(channelId, "stock", SyncTrigger.EVENT);
+    expect(view()).toBe(14);
+    // Hot: held 2 s after the second push, not 1 s.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(second + 2_000 - 50);
+  });
+
   it("coalesces a stream of 1,000 changes to one SKU into one push per 700 ms at most, ending on the last value", async () => {
     const s = await seedProduct(["tiktok-shop"]);
     const { channelId, shopId } = shops["tiktok-shop"];
