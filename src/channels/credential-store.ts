@@ -94,6 +94,7 @@ export class PgCredentialStore implements CredentialStore {
     seenAccessToken: string | null | undefined,
     refresh: (current: Credentials) => Promise<TokenSet>,
   ): Promise<Credentials> {
+    let refreshed: Credentials | null = null;
     try {
       return await this.dataSource.transaction(async (m) => {
         const current = await this.read(m, true);
@@ -108,13 +109,40 @@ export class PgCredentialStore implements CredentialStore {
           refreshExpiresAt: t.refreshExpiresAt ?? current.refreshExpiresAt ?? null,
           extra: t.extra ? { ...current.extra, ...t.extra } : current.extra,
         };
+        refreshed = next;
         await writeCredentials(m, this.box, this.channelId, next);
         return next;
       });
     } catch (e) {
+      // The marketplace has already swapped its single-use refresh token, but our transaction died
+      // (connection lost) before it committed: save the new tokens again, or the shop is locked out.
+      if (refreshed) return this.saveAfterLostCommit(seenAccessToken, refreshed, e);
       // Outside the rolled-back transaction, so the status change sticks.
       if (e instanceof NeedsReauthError) await this.markNeedsReauth(`${e.code}: ${e.remoteMessage}`);
       throw e;
+    }
+  }
+
+  /** Compare-and-set on the access token we refreshed from, with a few tries on fresh connections. */
+  private async saveAfterLostCommit(
+    seenAccessToken: string | null | undefined,
+    next: Credentials,
+    cause: unknown,
+  ): Promise<Credentials> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(async (m) => {
+          const current = await this.read(m, true);
+          const stored = current.accessToken ?? null;
+          // Another process refreshed meanwhile (its tokens are newer than ours): keep theirs.
+          if (stored !== (seenAccessToken ?? null) && stored !== next.accessToken) return current;
+          await writeCredentials(m, this.box, this.channelId, next);
+          return next;
+        });
+      } catch {
+        if (attempt >= 5) throw cause;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
     }
   }
 

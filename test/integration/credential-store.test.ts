@@ -128,6 +128,29 @@ describe("PgCredentialStore", () => {
     expect(after.settings.lastAuthError).toBeUndefined();
   });
 
+  it("keeps the new tokens when its transaction's connection dies after the marketplace swapped them", async () => {
+    const id = await newChannel("access-token-8888");
+    const store = new PgCredentialStore(db.dataSource, box, id);
+    const out = await store.refreshExclusive("access-token-8888", async () => {
+      // The refresh token is single-use: once this returns, the old pair is dead on the marketplace.
+      // Meanwhile the connection holding our row lock is terminated (a failover, a killed backend).
+      await db.dataSource.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()`,
+      );
+      return {
+        accessToken: "access-token-9999",
+        refreshToken: "refresh-of-access-token-9999",
+        accessExpiresAt: T0 + 4 * 3600_000,
+      } satisfies TokenSet;
+    });
+    expect(out.accessToken).toBe("access-token-9999");
+    const stored = await store.load();
+    expect(stored.accessToken).toBe("access-token-9999");
+    expect(stored.refreshToken).toBe("refresh-of-access-token-9999");
+    expect((await row(id)).status).toBe("ACTIVE");
+  });
+
   it("does not write anything when refresh fails for another reason", async () => {
     const id = await newChannel("access-token-7777");
     const store = new PgCredentialStore(db.dataSource, box, id);
