@@ -235,6 +235,22 @@ export class OutboxDispatcher {
         });
       }
       return { runId: state.runId, pushed: state.pushed, failed: state.failed, remaining };
+    } catch (e) {
+      // A run this dispatch created must not stay RUNNING (the worker's own runs are its to finish).
+      // The listings stay dirty: the next notification or sweep pushes them again.
+      if (state.ownRun && state.runId) {
+        await finishRun(qr, state.runId, {
+          total: state.items.total,
+          applied: state.items.applied,
+          skipped: state.items.skipped,
+          failed: state.items.failed,
+          calls: state.calls,
+          errorCode: "INTERNAL_ERROR",
+          errorMessage: e instanceof Error ? e.message : String(e),
+          details: { cycles: state.cycles, retrying: state.items.retrying },
+        }).catch(() => undefined); // the database itself may be what failed; the scheduler closes it later
+      }
+      throw e;
     } finally {
       await lock.end().catch(() => undefined);
     }

@@ -142,6 +142,7 @@ describe("PgCredentialStore", () => {
         accessToken: "access-token-9999",
         refreshToken: "refresh-of-access-token-9999",
         accessExpiresAt: T0 + 4 * 3600_000,
+        refreshExpiresAt: T0 + 30 * 86400_000,
       } satisfies TokenSet;
     });
     expect(out.accessToken).toBe("access-token-9999");

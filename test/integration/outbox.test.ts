@@ -378,6 +378,37 @@ describe("pacing", () => {
   });
 });
 
+describe("a dispatch that throws", () => {
+  it("finishes the run it created instead of leaving it RUNNING, and leaves the listing dirty", async () => {
+    const s = await seedProduct(["lazada"]);
+    const { channelId } = shops.lazada;
+    const broken = Object.create(CONNECTORS.lazada) as MarketplaceConnector;
+    broken.readBackCalls = () => {
+      throw new Error("boom");
+    };
+    const brokenRt = createSyncRuntime({
+      ds: db.dataSource,
+      box,
+      log: createLogger("silent"),
+      connectors: { ...CONNECTORS, lazada: broken },
+    });
+    await setOnHand(s.variantId, 3);
+    await expect(
+      new OutboxDispatcher(brokenRt, fast).dispatch(channelId, "stock", SyncTrigger.EVENT),
+    ).rejects.toThrow("boom");
+    const [run] = await db.dataSource.query(
+      `SELECT status, error_code, error_message FROM sync_run WHERE channel_id = $1 ORDER BY queued_at DESC LIMIT 1`,
+      [channelId],
+    );
+    expect(run).toEqual({ status: "FINISHED", error_code: "INTERNAL_ERROR", error_message: "boom" });
+    const l = await listing(s.listings.lazada[0]);
+    expect(Number(l.stock_version)).toBeGreaterThan(Number(l.stock_pushed_version));
+    // The next dispatch (a working connector) pushes it.
+    await new OutboxDispatcher(rt, fast).dispatch(channelId, "stock", SyncTrigger.EVENT);
+    expect((await listing(s.listings.lazada[0])).pushed_stock).toBe(3);
+  });
+});
+
 describe("a content review in progress", () => {
   it("keeps the review being followed when a stock push fails and when it then succeeds", async () => {
     const s = await seedProduct(["lazada"]);
