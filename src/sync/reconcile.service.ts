@@ -8,16 +8,18 @@
 import { NeedsReauthError } from "../channels/connectors/http/types";
 import type { RemoteState } from "../channels/connectors/connector";
 import { SyncItemStatus } from "./entities/sync-item.entity";
-import { SyncRun, SyncRunStatus } from "./entities/sync-run.entity";
+import { SyncKind, SyncRun, SyncRunStatus, SyncTrigger } from "./entities/sync-run.entity";
+import type { JobQueue } from "./jobs";
 import { desiredValues } from "./desired-state";
 import { explainFailure } from "./explain";
 import { ChannelUnavailableError, openChannel, type SyncRuntime } from "./runtime";
-import { finishRun, recordItems, startRun, type ItemRecord } from "./sync-run.service";
+import { createRun, finishRun, recordItems, startRun, type ItemRecord } from "./sync-run.service";
 
 /** Listings read per page of the walk (each page is split into `readbackPerCall` calls). */
 const PAGE = 500;
 
 interface Row {
+  product_id: string;
   id: string;
   sku: string;
   external_item_id: string;
@@ -28,7 +30,12 @@ interface Row {
   stock_dirty: boolean;
 }
 
-export async function reconcile(rt: SyncRuntime, runId: string): Promise<void> {
+/**
+ * `queue`, when given, lets a listing the marketplace no longer has (deleted there, or a create it
+ * acknowledged without applying) be published again: it goes back to PENDING and a PUBLISH run for
+ * its product is queued, which links by SKU first and creates only what is really missing.
+ */
+export async function reconcile(rt: SyncRuntime, runId: string, queue?: JobQueue | null): Promise<void> {
   const run = await rt.ds.getRepository(SyncRun).findOneBy({ id: runId });
   if (!run || !run.channelId) throw new Error(`reconcile: run ${runId} not found or has no channel`);
   if (run.status === SyncRunStatus.QUEUED && !(await startRun(rt.ds, runId))) return;
@@ -67,10 +74,11 @@ export async function reconcile(rt: SyncRuntime, runId: string): Promise<void> {
   let errorCode: string | null = null;
   let errorMessage: string | null = null;
   let after = "00000000-0000-0000-0000-000000000000";
+  const republishRuns: string[] = [];
   try {
     for (;;) {
       const rows: Row[] = await rt.ds.query(
-        `SELECT l.id, v.sku, l.external_item_id, l.external_sku_id, l.pushed_price_vnd, l.pushed_stock,
+        `SELECT l.id, l.product_id, v.sku, l.external_item_id, l.external_sku_id, l.pushed_price_vnd, l.pushed_stock,
                 l.price_version > l.price_pushed_version AS price_dirty,
                 l.stock_version > l.stock_pushed_version AS stock_dirty
            FROM listing l JOIN variant v ON v.id = l.variant_id
@@ -106,6 +114,7 @@ export async function reconcile(rt: SyncRuntime, runId: string): Promise<void> {
       const bumpPrice: string[] = [];
       const bumpStock: string[] = [];
       const confirm: Array<{ id: string; price: number | null; stock: number | null }> = [];
+      const missing: Row[] = [];
 
       rows.forEach((r, i) => {
         t.checked++;
@@ -113,6 +122,7 @@ export async function reconcile(rt: SyncRuntime, runId: string): Promise<void> {
         const want = desired.get(r.id);
         if (!s || !s.found) {
           t.notFound++;
+          missing.push(r);
           const exp = explainFailure({
             code: "SKU_NOT_FOUND_REMOTE",
             marketplace: connector.code,
@@ -198,6 +208,21 @@ export async function reconcile(rt: SyncRuntime, runId: string): Promise<void> {
           [confirm.map((c) => c.id), confirm.map((c) => c.price), confirm.map((c) => c.stock)],
         );
         await recordItems(m, runId, items);
+        if (!run.dryRun && queue && missing.length > 0) {
+          await m.query(
+            `UPDATE listing SET state = 'PENDING', external_item_id = NULL, external_sku_id = NULL, updated_at = now()
+              WHERE id = ANY($1::uuid[]) AND state = 'LIVE'`,
+            [missing.map((r) => r.id)],
+          );
+          const republish = await createRun(m, {
+            channelId,
+            kind: SyncKind.PUBLISH,
+            trigger: SyncTrigger.SCHEDULE,
+            requestId: run.requestId,
+            details: { productIds: [...new Set(missing.map((r) => r.product_id))], requestedBy: "reconcile" },
+          });
+          republishRuns.push(republish.id);
+        }
       });
     }
   } catch (e) {
@@ -205,6 +230,7 @@ export async function reconcile(rt: SyncRuntime, runId: string): Promise<void> {
     errorCode = "NEEDS_REAUTH";
     errorMessage = e.message;
   }
+  for (const id of republishRuns) await queue!.enqueueRun(id);
   const drift = t.priceDrift + t.stockDrift;
   await finishRun(rt.ds, runId, {
     total: t.checked,
@@ -221,6 +247,7 @@ export async function reconcile(rt: SyncRuntime, runId: string): Promise<void> {
       priceDrift: t.priceDrift,
       stockDrift: t.stockDrift,
       notFound: t.notFound,
+      republishRuns,
     },
   });
 }

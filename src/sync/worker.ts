@@ -85,7 +85,7 @@ function defaultExecutors(dispatch: DispatchFn): Record<SyncKind, RunExecutor> {
     [SyncKind.STOCK]: outbox,
     [SyncKind.CONTENT]: outbox,
     [SyncKind.ORDERS]: (rt, run, queue) => pullOrders(rt, queue, run.id),
-    [SyncKind.RECONCILE]: (rt, run) => reconcile(rt, run.id),
+    [SyncKind.RECONCILE]: (rt, run, queue) => reconcile(rt, run.id, queue),
     [SyncKind.REFRESH_TOKEN]: (rt, run) => refreshTokenRun(rt, run),
     [SyncKind.REVIEWS]: (rt, run) => pullReviews(rt, run),
   };

@@ -577,6 +577,47 @@ describe("compare-and-set and retries", () => {
 });
 
 describe("reconciliation", () => {
+  it("puts a listing the marketplace does not have back to PENDING and queues its product's publish", async () => {
+    const own = await connect("tiktok-shop");
+    const s = await seedProduct([]);
+    // A create the marketplace acknowledged without applying: LIVE here, missing there.
+    const [ghost] = await db.dataSource.query(
+      `INSERT INTO listing (channel_id, product_id, variant_id, listing_key, external_item_id, external_sku_id, state,
+                            price_pushed_version, stock_pushed_version, content_pushed_version)
+       SELECT $1, product_id, id, sku, '1729999999999999999', '1729999999999999998', 'LIVE', 1, 1, 1
+         FROM variant WHERE id = $2 RETURNING id`,
+      [own.channelId, s.variantId],
+    );
+    const queued: string[] = [];
+    const queue = {
+      enqueueRun: async (id: string) => void queued.push(id),
+      enqueueOrderImport: async () => {},
+    };
+    const run = await createRun(db.dataSource, {
+      channelId: own.channelId,
+      kind: SyncKind.RECONCILE,
+      trigger: SyncTrigger.SCHEDULE,
+    });
+    await reconcile(rt, run.id, queue);
+    const [done] = await db.dataSource.query(`SELECT details FROM sync_run WHERE id = $1`, [run.id]);
+    expect(done.details).toMatchObject({ notFound: 1, republishRuns: queued });
+    expect(queued).toHaveLength(1);
+    const [republish] = await db.dataSource.query(
+      `SELECT kind, status, details FROM sync_run WHERE id = $1`,
+      [queued[0]],
+    );
+    const [{ product_id }] = await db.dataSource.query(`SELECT product_id FROM variant WHERE id = $1`, [
+      s.variantId,
+    ]);
+    expect(republish).toMatchObject({
+      kind: "PUBLISH",
+      status: "QUEUED",
+      details: { productIds: [product_id] },
+    });
+    const l = await listing(ghost.id);
+    expect(l).toMatchObject({ state: "PENDING", external_item_id: null, external_sku_id: null });
+  });
+
   it("finds drift made on the marketplace, records it and repairs it through the outbox", async () => {
     // A channel of its own, so listings of the other tests are not part of its walk.
     const own = await connect("lazada");
