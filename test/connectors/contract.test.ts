@@ -278,8 +278,16 @@ describe.each(CODES)("connector contract: %s", (code) => {
     expect(await channelStatus(other.channelId)).toBe("NEEDS_REAUTH");
   });
 
-  const writes = c.pushPrices && c.pushStock ? it : it.skip;
-  writes("applies the valid items of a batch and fails only the invalid one", async () => {
+  // Every connector the hub registers must push prices and stock, list orders and upsert
+  // listings: a connector without them fails here instead of being skipped.
+  it("implements the calls the sync engine needs", () => {
+    expect(typeof c.pushPrices).toBe("function");
+    expect(typeof c.pushStock).toBe("function");
+    expect(typeof c.listOrders).toBe("function");
+    expect(typeof c.upsertListings).toBe("function");
+  });
+
+  it("applies the valid items of a batch and fails only the invalid one", async () => {
     const tag = crypto.randomBytes(3).toString("hex").toUpperCase();
     const skus = [`OCOP-${tag}-A`, `OCOP-${tag}-B`, `OCOP-${tag}-C`];
     const { externalItemId } = sandbox.seedListing(main.shop.shopId, {
@@ -315,68 +323,61 @@ describe.each(CODES)("connector contract: %s", (code) => {
     expect(sandbox.skuView(main.shop.shopId, skus[2])!.stock).toBe(9);
   });
 
-  const orders = c.listOrders ? it : it.skip;
-  orders(
-    "pages orders to the end, detects a repeated cursor, and resumes after a crash without gaps",
-    async () => {
-      const shopId = main.shop.shopId;
-      const sku = `ORD-${crypto.randomBytes(3).toString("hex").toUpperCase()}`;
-      sandbox.seedListing(shopId, {
-        title: "Trà Shan tuyết Hà Giang",
-        variants: [{ sku, priceVnd: 120_000, stock: 100_000 }],
-      });
-      const n = Math.min(c.limits.orderPageSize, 100) * 2 + 3; // three pages at least
-      const t0 = Date.now() - 3600_000;
-      const created = new Set<string>();
-      for (let i = 0; i < n; i++)
-        created.add(
-          sandbox.createOrder(shopId, [{ sku, quantity: 1 }], { at: t0 + i * 1000 }).externalOrderId,
-        );
-      const window = {
-        from: t0 - 1000,
-        to: Math.min(Date.now() + 60_000, t0 - 1000 + c.limits.orderWindowSeconds * 1000),
-      };
-      const fetch = (cursor: string | null) => c.listOrders!(main.ctx, window, cursor);
+  it("pages orders to the end, detects a repeated cursor, and resumes after a crash without gaps", async () => {
+    const shopId = main.shop.shopId;
+    const sku = `ORD-${crypto.randomBytes(3).toString("hex").toUpperCase()}`;
+    sandbox.seedListing(shopId, {
+      title: "Trà Shan tuyết Hà Giang",
+      variants: [{ sku, priceVnd: 120_000, stock: 100_000 }],
+    });
+    const n = Math.min(c.limits.orderPageSize, 100) * 2 + 3; // three pages at least
+    const t0 = Date.now() - 3600_000;
+    const created = new Set<string>();
+    for (let i = 0; i < n; i++)
+      created.add(sandbox.createOrder(shopId, [{ sku, quantity: 1 }], { at: t0 + i * 1000 }).externalOrderId);
+    const window = {
+      from: t0 - 1000,
+      to: Math.min(Date.now() + 60_000, t0 - 1000 + c.limits.orderWindowSeconds * 1000),
+    };
+    const fetch = (cursor: string | null) => c.listOrders!(main.ctx, window, cursor);
 
-      const ids = (list: OrderSummary[]) => list.map((o) => o.externalOrderId);
-      const all: OrderSummary[] = [];
-      for await (const o of paginate(fetch)) all.push(o);
-      expect(new Set(ids(all)).size).toBe(all.length);
-      expect(new Set(ids(all))).toEqual(created);
+    const ids = (list: OrderSummary[]) => list.map((o) => o.externalOrderId);
+    const all: OrderSummary[] = [];
+    for await (const o of paginate(fetch)) all.push(o);
+    expect(new Set(ids(all)).size).toBe(all.length);
+    expect(new Set(ids(all))).toEqual(created);
 
-      // A marketplace that hands back an earlier cursor at the end would loop forever; we stop.
-      let firstNext: string | null = null;
-      const looping = async (cursor: string | null) => {
-        const page = await fetch(cursor);
-        if (cursor === null) firstNext = page.nextCursor;
-        return page.nextCursor === null ? { ...page, nextCursor: firstNext } : page;
-      };
-      await expect(
-        (async () => {
-          for await (const _ of paginate(looping)) void _;
-        })(),
-      ).rejects.toBeInstanceOf(PaginationLoopError);
+    // A marketplace that hands back an earlier cursor at the end would loop forever; we stop.
+    let firstNext: string | null = null;
+    const looping = async (cursor: string | null) => {
+      const page = await fetch(cursor);
+      if (cursor === null) firstNext = page.nextCursor;
+      return page.nextCursor === null ? { ...page, nextCursor: firstNext } : page;
+    };
+    await expect(
+      (async () => {
+        for await (const _ of paginate(looping)) void _;
+      })(),
+    ).rejects.toBeInstanceOf(PaginationLoopError);
 
-      // Crash after the first page: only the saved cursor survives.
-      const seen: string[] = [];
-      let saved: string | null = null;
-      for await (const page of paginatePages(fetch)) {
-        seen.push(...ids(page.items));
-        saved = page.nextCursor;
-        break;
-      }
-      expect(saved).not.toBeNull();
-      const fresh = { ...main.ctx, credentials: new PgCredentialStore(db.dataSource, box, main.channelId) };
-      for await (const o of paginate((cur) => c.listOrders!(fresh, window, cur), { startCursor: saved })) {
-        seen.push(o.externalOrderId);
-      }
-      expect(seen).toHaveLength(created.size);
-      expect(new Set(seen)).toEqual(created);
-    },
-  );
+    // Crash after the first page: only the saved cursor survives.
+    const seen: string[] = [];
+    let saved: string | null = null;
+    for await (const page of paginatePages(fetch)) {
+      seen.push(...ids(page.items));
+      saved = page.nextCursor;
+      break;
+    }
+    expect(saved).not.toBeNull();
+    const fresh = { ...main.ctx, credentials: new PgCredentialStore(db.dataSource, box, main.channelId) };
+    for await (const o of paginate((cur) => c.listOrders!(fresh, window, cur), { startCursor: saved })) {
+      seen.push(o.externalOrderId);
+    }
+    expect(seen).toHaveLength(created.size);
+    expect(new Set(seen)).toEqual(created);
+  });
 
-  const upsert = c.upsertListings ? it : it.skip;
-  upsert("round-trips Vietnamese text (NFC, đ) unchanged", async () => {
+  it("round-trips Vietnamese text (NFC, đ) unchanged", async () => {
     const title = "Cà phê Đắk Nông – hạt rang 500g".normalize("NFC");
     const key = `CAPHE-${crypto.randomBytes(3).toString("hex").toUpperCase()}`;
     const draft = await draftFor(c, main.ctx, key, title);
