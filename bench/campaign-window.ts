@@ -22,10 +22,6 @@ import { SecretBox } from "../src/common/crypto";
 import { createLogger } from "../src/common/logger";
 import { createServices } from "../src/app/services";
 import type { MarketplaceCode } from "../src/channels/connectors/connector";
-import { CONNECTORS } from "../src/channels/connectors/registry";
-import { saveCredentials } from "../src/channels/credential-store";
-import { SANDBOXES } from "../src/sandbox/registry";
-import type { MarketplaceSandbox } from "../src/sandbox/sandbox";
 import { PgBossJobQueue } from "../src/sync/job-queue";
 import { startWorker } from "../src/sync/worker";
 import { createDataSource } from "../src/common/database";
@@ -34,6 +30,7 @@ import { CampaignService } from "../src/campaigns/campaign.service";
 import { CampaignTicker } from "../src/campaigns/campaign-ticker";
 import type { ShopeeSandbox } from "../src/sandbox/shopee/shopee.sandbox";
 import { machine, scratchDatabase } from "./support";
+import { linkedWorld, type WorldShop } from "./linked-world";
 
 const SKUS = 1_000;
 const VARIANTS_PER_PRODUCT = 10;
@@ -47,12 +44,7 @@ const LATENCY_MS = 50;
 const POLL_MS = 100;
 const TIMEOUT_MS = 120_000;
 
-interface Shop {
-  code: MarketplaceCode;
-  sb: MarketplaceSandbox;
-  shopId: string;
-  channelId: string;
-}
+type Shop = WorldShop;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -118,77 +110,12 @@ async function main(): Promise<void> {
   const tickers = [new CampaignTicker(rt), new CampaignTicker(rt)];
   const shops: Shop[] = [];
   try {
-    const [producer] = await ds.query(
-      `INSERT INTO producer (legal_name, name_key, type) VALUES ('HTX Bench', 'htx bench', 'COOPERATIVE') RETURNING id`,
+    const { producerId, skus, variants } = await linkedWorld(
+      ds,
+      box,
+      { skus: SKUS, perProduct: VARIANTS_PER_PRODUCT, priceVnd: PRICE, onHand: 100, latencyMs: LATENCY_MS },
+      shops,
     );
-    const products = SKUS / VARIANTS_PER_PRODUCT;
-    const productIds: string[] = (
-      await ds.query(
-        `INSERT INTO product (producer_id, name, search_key, slug, category)
-         SELECT $1, 'Trà Shan tuyết ' || g, 'tra shan tuyet ' || g, 'tra-shan-tuyet-' || g, 'FOOD'
-           FROM generate_series(1, $2) g RETURNING id`,
-        [producer.id, products],
-      )
-    ).map((r: { id: string }) => r.id);
-    const skus = Array.from({ length: SKUS }, (_, i) => `TRA-${String(i).padStart(4, "0")}`);
-    const variants: Array<{ id: string; sku: string; product_id: string }> = await ds.query(
-      `INSERT INTO variant (product_id, producer_id, sku, pack_spec, price_vnd)
-       SELECT p, $1, s, 'gói 100g', $4 FROM unnest($2::uuid[], $3::text[]) AS t(p, s)
-       RETURNING id, sku, product_id`,
-      [producer.id, skus.map((_, i) => productIds[Math.floor(i / VARIANTS_PER_PRODUCT)]), skus, PRICE],
-    );
-    await ds.query(
-      `INSERT INTO stock_level (variant_id, on_hand, reserved) SELECT unnest($1::uuid[]), 100, 0`,
-      [variants.map((v) => v.id)],
-    );
-    for (const code of Object.keys(SANDBOXES) as MarketplaceCode[]) {
-      const sb = SANDBOXES[code]();
-      await sb.start(0);
-      const shop = sb.createShop();
-      const appCreds = { appKey: shop.appKey, appSecret: shop.appSecret };
-      const tokens = await CONNECTORS[code].exchangeCode({
-        app: appCreds,
-        baseUrl: sb.baseUrl,
-        callbackParams: { code: sb.issueAuthCode(shop.shopId), shop_id: shop.shopId, state: "bench" },
-        redirectUri: "http://127.0.0.1/callback",
-      });
-      const shopId = tokens.shopId ?? shop.shopId;
-      const [ch] = await ds.query(
-        `INSERT INTO channel (producer_id, marketplace, name, shop_id, base_url, status)
-         VALUES ($1, $2, $3, $4, $5, 'ACTIVE') RETURNING id`,
-        [producer.id, code, `${code} bench`, shopId, sb.baseUrl],
-      );
-      await saveCredentials(ds, box, ch.id, { ...appCreds, ...tokens });
-      // Linked listings, in sync: the marketplace shows what the hub would push.
-      for (let p = 0; p < products; p++) {
-        sb.seedListing(shop.shopId, {
-          title: `Trà Shan tuyết ${p + 1}`,
-          variants: skus
-            .slice(p * VARIANTS_PER_PRODUCT, (p + 1) * VARIANTS_PER_PRODUCT)
-            .map((sku) => ({ sku, priceVnd: PRICE, stock: 100 })),
-        });
-      }
-      const views = variants.map((v) => sb.skuView(shop.shopId, v.sku)!);
-      await ds.query(
-        `INSERT INTO listing (channel_id, product_id, variant_id, listing_key, external_item_id, external_sku_id, state,
-                              stock_version, stock_pushed_version, stock_dirty_since, price_version, price_pushed_version,
-                              price_dirty_since, content_version, content_pushed_version, content_dirty_since,
-                              pushed_stock, pushed_price_vnd)
-         SELECT $1, p, v, k, i, s, 'LIVE', 1, 1, NULL, 1, 1, NULL, 1, 1, NULL, 100, $2
-           FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS t(p, v, k, i, s)`,
-        [
-          ch.id,
-          PRICE,
-          variants.map((v) => v.product_id),
-          variants.map((v) => v.id),
-          variants.map((v) => `TRA-P${v.product_id}`),
-          views.map((w) => w.externalItemId),
-          views.map((w) => w.externalSkuId),
-        ],
-      );
-      sb.setFaults({ latencyMs: LATENCY_MS });
-      shops.push({ code, sb, shopId: shop.shopId, channelId: ch.id });
-    }
     if (differing(shops, () => PRICE) !== 0) throw new Error("sandboxes do not start at the normal price");
 
     // ---- the campaign ----
@@ -198,7 +125,7 @@ async function main(): Promise<void> {
     const start = new Date(Date.now() + 5_000);
     const end = new Date(start.getTime() + windowSeconds * 1_000);
     const input = {
-      producerId: producer.id,
+      producerId: producerId,
       name: "Bench 20 %",
       channelIds: shops.map((s) => s.channelId),
       variants: variants.map((v) => ({ variantId: v.id })),

@@ -20,15 +20,12 @@ import { createLogger } from "../src/common/logger";
 import { createServices } from "../src/app/services";
 import { createServer } from "../src/app/server";
 import type { MarketplaceCode } from "../src/channels/connectors/connector";
-import { CONNECTORS } from "../src/channels/connectors/registry";
-import { saveCredentials } from "../src/channels/credential-store";
-import { SANDBOXES } from "../src/sandbox/registry";
-import type { MarketplaceSandbox } from "../src/sandbox/sandbox";
 import { PgBossJobQueue } from "../src/sync/job-queue";
 import { startWorker } from "../src/sync/worker";
 import { webhookRoutes } from "../src/orders/webhook.routes";
 import { createDataSource } from "../src/common/database";
 import { machine, percentile, scratchDatabase } from "./support";
+import { linkedWorld, type WorldShop } from "./linked-world";
 
 const SKUS = 1_000;
 const VARIANTS_PER_PRODUCT = 10;
@@ -38,12 +35,7 @@ const ORDER_TIMEOUT_MS = 60_000;
 /** How often pending orders are checked against what the marketplaces show (measurement resolution). */
 const TICK_MS = 10;
 
-interface Shop {
-  code: MarketplaceCode;
-  sb: MarketplaceSandbox;
-  shopId: string;
-  channelId: string;
-}
+type Shop = WorldShop;
 
 interface Pending {
   t0: number;
@@ -93,86 +85,21 @@ async function phase(label: string, listen: boolean, seconds: number, rate: numb
   const worker = await startWorker(rt, queue, { concurrency: 8, listen, sweepMs: 5_000 });
   const shops: Shop[] = [];
   try {
-    const [producer] = await ds.query(
-      `INSERT INTO producer (legal_name, name_key, type) VALUES ('HTX Bench', 'htx bench', 'COOPERATIVE') RETURNING id`,
+    const { skus } = await linkedWorld(
+      ds,
+      box,
+      {
+        skus: SKUS,
+        perProduct: VARIANTS_PER_PRODUCT,
+        priceVnd: 120_000,
+        onHand: ON_HAND,
+        latencyMs: LATENCY_MS,
+      },
+      shops,
     );
-    const products = SKUS / VARIANTS_PER_PRODUCT;
-    const productIds: string[] = (
-      await ds.query(
-        `INSERT INTO product (producer_id, name, search_key, slug, category)
-         SELECT $1, 'Trà Shan tuyết ' || g, 'tra shan tuyet ' || g, 'tra-shan-tuyet-' || g, 'FOOD'
-           FROM generate_series(1, $2) g RETURNING id`,
-        [producer.id, products],
-      )
-    ).map((r: { id: string }) => r.id);
-    const skus = Array.from({ length: SKUS }, (_, i) => `TRA-${String(i).padStart(4, "0")}`);
-    const variants: Array<{ id: string; sku: string; product_id: string }> = await ds.query(
-      `INSERT INTO variant (product_id, producer_id, sku, pack_spec, price_vnd)
-       SELECT p, $1, s, 'gói 100g', 120000 FROM unnest($2::uuid[], $3::text[]) AS t(p, s)
-       RETURNING id, sku, product_id`,
-      [producer.id, skus.map((_, i) => productIds[Math.floor(i / VARIANTS_PER_PRODUCT)]), skus],
-    );
-    await ds.query(
-      `INSERT INTO stock_level (variant_id, on_hand, reserved) SELECT unnest($1::uuid[]), $2, 0`,
-      [variants.map((v) => v.id), ON_HAND],
-    );
-    await ds.query(
-      `INSERT INTO stock_movement (variant_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, actor)
-       SELECT unnest($1::uuid[]), 'INITIAL', $2, 0, $2, 0, 'initial stock', 'bench'`,
-      [variants.map((v) => v.id), ON_HAND],
-    );
-
-    for (const code of Object.keys(SANDBOXES) as MarketplaceCode[]) {
-      const sb = SANDBOXES[code]();
-      await sb.start(0);
-      const shop = sb.createShop();
-      const appCreds = { appKey: shop.appKey, appSecret: shop.appSecret };
-      const tokens = await CONNECTORS[code].exchangeCode({
-        app: appCreds,
-        baseUrl: sb.baseUrl,
-        callbackParams: { code: sb.issueAuthCode(shop.shopId), shop_id: shop.shopId, state: "bench" },
-        redirectUri: "http://127.0.0.1/callback",
-      });
-      const shopId = tokens.shopId ?? shop.shopId;
-      const [ch] = await ds.query(
-        `INSERT INTO channel (producer_id, marketplace, name, shop_id, base_url, status)
-         VALUES ($1, $2, $3, $4, $5, 'ACTIVE') RETURNING id`,
-        [producer.id, code, `${code} bench`, shopId, sb.baseUrl],
-      );
-      await saveCredentials(ds, box, ch.id, { ...appCreds, ...tokens });
-      // Linked listings, in sync: the marketplace shows what the hub would push.
-      for (let p = 0; p < products; p++) {
-        sb.seedListing(shop.shopId, {
-          title: `Trà Shan tuyết ${p + 1}`,
-          variants: skus
-            .slice(p * VARIANTS_PER_PRODUCT, (p + 1) * VARIANTS_PER_PRODUCT)
-            .map((sku) => ({ sku, priceVnd: 120_000, stock: ON_HAND })),
-        });
-      }
-      const views = variants.map((v) => sb.skuView(shop.shopId, v.sku)!);
-      await ds.query(
-        `INSERT INTO listing (channel_id, product_id, variant_id, listing_key, external_item_id, external_sku_id, state,
-                              stock_version, stock_pushed_version, stock_dirty_since, price_version, price_pushed_version,
-                              price_dirty_since, content_version, content_pushed_version, content_dirty_since,
-                              pushed_stock, pushed_price_vnd)
-         SELECT $1, p, v, k, i, s, 'LIVE', 1, 1, NULL, 1, 1, NULL, 1, 1, NULL, $2, 120000
-           FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS t(p, v, k, i, s)`,
-        [
-          ch.id,
-          ON_HAND,
-          variants.map((v) => v.product_id),
-          variants.map((v) => v.id),
-          variants.map(
-            (v) => skus[Math.floor(skus.indexOf(v.sku) / VARIANTS_PER_PRODUCT) * VARIANTS_PER_PRODUCT],
-          ),
-          views.map((w) => w.externalItemId),
-          views.map((w) => w.externalSkuId),
-        ],
-      );
-      sb.setWebhookTarget(`${origin}/webhooks/${code}/${ch.id}`);
-      sb.setFaults({ latencyMs: LATENCY_MS });
-      sb.resetCounters();
-      shops.push({ code, sb, shopId: shop.shopId, channelId: ch.id });
+    for (const s of shops) {
+      s.sb.setWebhookTarget(`${origin}/webhooks/${s.code}/${s.channelId}`);
+      s.sb.resetCounters();
     }
 
     const ordered = new Map<string, number>();
