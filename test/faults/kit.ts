@@ -817,3 +817,46 @@ export function formatViolations(vs: Violation[]): string {
 
 /** Statuses a buyer/seller moves an order through in the run (cancel releases, completion sells). */
 export const LATER_STATUSES: NormalizedOrderStatus[] = ["CANCELLED", "COMPLETED", "SHIPPED"];
+
+/**
+ * Why the system has not settled yet, or "" when it has: every order imported, no publish running,
+ * no dirty listing, no orphan or still-open run of the fault phase, every marketplace showing what
+ * the rules give. The first reason found is returned, with a few examples.
+ */
+export async function unsettledReason(
+  ds: DataSource,
+  sandboxes: SandboxProcess,
+  world: World,
+  ledger: Ledger,
+  faultsEndedAt: number,
+): Promise<string> {
+  const few = (xs: string[]) => `${xs.length} (${xs.slice(0, 3).join("; ")})`;
+  const missing = await missingOrders(ds, ledger);
+  if (missing.length) return `orders not imported: ${few(missing)}`;
+  const busy: Array<{ id: string; channel: string }> = await ds.query(
+    `SELECT r.id, c.marketplace AS channel FROM sync_run r JOIN channel c ON c.id = r.channel_id
+      WHERE c.status = 'ACTIVE' AND r.status = 'RUNNING' AND r.kind = 'PUBLISH'`,
+  );
+  if (busy.length) return `publish runs still running: ${few(busy.map((r) => `${r.channel} ${r.id}`))}`;
+  const dirty: Array<{ d: string }> = await ds.query(
+    `SELECT c.marketplace || ' ' || l.state || ' stock ' || l.stock_pushed_version || '/' || l.stock_version
+            || ' price ' || l.price_pushed_version || '/' || l.price_version AS d
+       FROM listing l JOIN channel c ON c.id = l.channel_id
+      WHERE c.status = 'ACTIVE' AND l.state IN ('LIVE','PENDING')
+        AND (stock_version > stock_pushed_version OR price_version > price_pushed_version OR l.state = 'PENDING')`,
+  );
+  if (dirty.length) return `listings not pushed: ${few(dirty.map((r) => r.d))}`;
+  // Runs lost between their creation and their job are re-queued, and runs whose dispatcher died are
+  // finished, by the schedulers' poll: wait for them, and for every run of the fault phase to end.
+  const orphans = await orphanRuns(ds);
+  if (orphans.length) return `orphan runs: ${few(orphans.map((r) => `${r.kind} ${r.status} ${r.age}s`))}`;
+  const open: Array<{ d: string }> = await ds.query(
+    `SELECT r.kind || ' ' || r.status || ' ' || c.marketplace AS d FROM sync_run r JOIN channel c ON c.id = r.channel_id
+      WHERE r.status IN ('QUEUED','RUNNING') AND r.queued_at < $1`,
+    [new Date(faultsEndedAt)],
+  );
+  if (open.length) return `runs of the fault phase still open: ${few(open.map((r) => r.d))}`;
+  const mismatches = await marketplaceMismatches(ds, sandboxes, world);
+  if (mismatches.length) return `marketplaces differ: ${few(mismatches)}`;
+  return "";
+}

@@ -38,14 +38,12 @@ import {
   HubProcess,
   LATER_STATUSES,
   Ledger,
-  marketplaceMismatches,
-  missingOrders,
-  orphanRuns,
   placeOrder,
   publish,
   SandboxProcess,
   setPrice,
   sleep,
+  unsettledReason,
   waitReady,
   World,
 } from "./kit";
@@ -357,31 +355,20 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
     const imported = await ds.query(`SELECT count(*)::int AS n FROM marketplace_order`);
     const settleStart = Date.now();
     let settled = false;
+    // What kept the last settle check from passing, reported when the run does not settle.
+    let waitingFor = "";
+    let lastReport = Date.now();
     while (Date.now() - settleStart < o.settleSeconds * 1000) {
       await sleep(2_000);
-      const missing = await missingOrders(ds, ledger);
-      if (missing.length) continue;
-      const [{ busy }] = await ds.query(
-        `SELECT count(*)::int AS busy FROM sync_run r JOIN channel c ON c.id = r.channel_id
-          WHERE c.status = 'ACTIVE' AND r.status = 'RUNNING' AND r.kind IN ('PUBLISH')`,
-      );
-      const [{ dirty }] = await ds.query(
-        `SELECT count(*)::int AS dirty FROM listing l JOIN channel c ON c.id = l.channel_id
-          WHERE c.status = 'ACTIVE' AND l.state IN ('LIVE','PENDING')
-            AND (stock_version > stock_pushed_version OR price_version > price_pushed_version OR l.state = 'PENDING')`,
-      );
-      if (busy || dirty) continue;
-      // Runs lost between their creation and their job are re-queued, and runs whose dispatcher died are
-      // finished, by the schedulers' poll: wait for them, and for every run of the fault phase to end.
-      if ((await orphanRuns(ds)).length) continue;
-      const [{ open }] = await ds.query(
-        `SELECT count(*)::int AS open FROM sync_run WHERE status IN ('QUEUED','RUNNING') AND queued_at < $1`,
-        [new Date(end)],
-      );
-      if (open) continue;
-      if ((await marketplaceMismatches(ds, sandboxes, w)).length) continue;
-      settled = true;
-      break;
+      waitingFor = await unsettledReason(ds, sandboxes, w, ledger, end);
+      if (!waitingFor) {
+        settled = true;
+        break;
+      }
+      if (Date.now() - lastReport >= 30_000) {
+        log(`settling for ${((Date.now() - settleStart) / 1000).toFixed(0)} s: waiting for ${waitingFor}`);
+        lastReport = Date.now();
+      }
     }
     const settleSeconds = (Date.now() - settleStart) / 1000;
     log(`${settled ? "settled" : "NOT settled"} after ${settleSeconds.toFixed(0)} s`);
@@ -419,7 +406,7 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
       violations.push({
         invariant: `the system settles within ${o.settleSeconds} s after the faults stop`,
         count: 1,
-        examples: ["see the other violations for what did not converge"],
+        examples: [`last waiting for ${waitingFor}`],
       });
     return {
       seed: o.seed,

@@ -124,6 +124,7 @@ describe("RateBudget", () => {
       probeMs: 60_000,
       safety: 0.9,
       recoverFactor: 2,
+      probeFactor: 2,
     });
     for (let i = 0; i < 4; i++) b.noteAccepted(c.t); // the server took 4 in this second
     b.noteRateLimited();
@@ -148,6 +149,54 @@ describe("RateBudget", () => {
     c.advance(1_000);
     b.reserve();
     expect(b.currentRate).toBe(10);
+  });
+
+  it("with the defaults, a storm of 429s at low demand costs seconds below the ceiling and minutes above it", () => {
+    const c = clock();
+    const changes: string[] = [];
+    const b = new RateBudget({ requestsPerSecond: 100, burst: 100 }, c.now, {
+      onChange: (x) => changes.push(`${x.reason} ${x.to.toFixed(2)}`),
+    });
+    // We sent 2 calls in a second, then an overload answered 429 to everything for 6 s.
+    b.noteAccepted(c.t);
+    b.noteAccepted(c.t);
+    c.advance(100);
+    for (let i = 0; i < 6; i++) {
+      b.noteRateLimited();
+      c.advance(1000);
+    }
+    expect(b.currentRate).toBe(0.2); // the floor: one call per 5 s still gets through
+    const stormEnd = c.t;
+    // Slow start: doubling every 5 s quiet, back at 0.95 × the 2/s the server took within 20 s.
+    while (b.currentRate < 1.9 - 1e-9) {
+      c.advance(500);
+      b.reserve();
+    }
+    expect(c.t - stormEnd).toBeLessThanOrEqual(20_000);
+    // Above that ceiling it probes only after 60 s without a 429, in 1.25× steps every 5 s.
+    c.advance(30_000);
+    b.reserve();
+    expect(b.currentRate).toBeCloseTo(1.9, 6);
+    while (b.currentRate < 100) {
+      c.advance(500);
+      b.reserve();
+    }
+    expect(c.t - stormEnd).toBeLessThanOrEqual(180_000);
+    expect(b.currentBurst).toBe(100);
+    expect(changes[0]).toBe("lowered 1.90");
+    expect(changes).toContain("recovered 1.90");
+    expect(changes.at(-1)).toBe("probed 100.00");
+  });
+
+  it("an observer that throws does not break the caller", () => {
+    const c = clock();
+    const b = new RateBudget({ requestsPerSecond: 10, burst: 1 }, c.now, {
+      onChange: () => {
+        throw new Error("observer down");
+      },
+    });
+    expect(() => b.noteRateLimited()).not.toThrow();
+    expect(b.currentRate).toBe(5);
   });
 
   it("is shared process-wide by key", () => {

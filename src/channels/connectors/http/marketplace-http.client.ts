@@ -237,11 +237,14 @@ export class MarketplaceHttpClient {
     if (refresh && creds.accessExpiresAt != null && creds.accessExpiresAt <= clock() + this.refreshSkewMs) {
       await doRefresh();
     }
-    const budget = rateBudgetFor(
-      rateBudgetKey(this.marketplace, ctx.shopId ?? ctx.channelId),
-      this.opts.ratePolicy,
-      this.now,
-    );
+    const budgetKey = rateBudgetKey(this.marketplace, ctx.shopId ?? ctx.channelId);
+    const budget = rateBudgetFor(budgetKey, this.opts.ratePolicy, this.now, {
+      onChange: (c) =>
+        logger.info(
+          { budget: budgetKey, from: +c.from.toFixed(2), to: +c.to.toFixed(2), ceiling: c.ceiling },
+          `rate budget ${c.reason}`,
+        ),
+    });
     for (;;) {
       const input = (): SigningInput => ({
         appKey: creds.appKey,

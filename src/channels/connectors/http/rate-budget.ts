@@ -3,26 +3,41 @@
  * It is a GCRA token bucket (one "theoretical arrival time" instead of a token count, so concurrent
  * callers each reserve a slot in O(1)) that starts at the documented RatePolicy and learns: on a
  * rate-limit answer it drops to just under the rate the server actually accepted during the last
- * second and honours Retry-After; after a quiet period it creeps back toward the documented rate,
- * quickly up to the rate the server was seen to accept and only rarely beyond it (each probe above
- * a real limit costs one rate-limit answer).
+ * second and honours Retry-After. Recovery is TCP-like: below the rate the server was seen to accept
+ * (the ceiling) the rate doubles after every quiet period ("slow start"), so a burst of 429s costs
+ * seconds, not minutes; above it, the budget probes in small steps and only after a long quiet spell,
+ * because a ceiling learnt while we sent little may be a passing overload, not the server's limit,
+ * and each probe above a real limit costs a few rate-limit answers.
  */
 import type { RatePolicy } from "../connector";
 
 export interface RateBudgetOptions {
-  /** Time without a rate-limit answer before the rate is raised one step, ms (default 30_000). */
+  /** Time without a rate-limit answer before the rate is raised one step, ms (default 5_000). */
   quietMs?: number;
   /**
    * Time without a rate-limit answer before the budget probes above the rate the server was seen to
-   * accept, ms (default 300_000). Below that observed ceiling it recovers every `quietMs`.
+   * accept, ms (default 60_000). Below that observed ceiling it recovers every `quietMs`.
    */
   probeMs?: number;
   /** Share of the observed accepted rate to settle at, below 1 so we stay under it (default 0.95). */
   safety?: number;
-  /** Multiplier per recovery step (default 1.1). */
+  /** Multiplier per recovery step below the observed ceiling (default 2: slow start). */
   recoverFactor?: number;
+  /** Multiplier per probing step above the observed ceiling (default 1.25). */
+  probeFactor?: number;
+  /** Called when the learnt rate changes (logs, metrics); never throws into the caller. */
+  onChange?: (change: RateChange) => void;
   /** Lowest rate, requests/s (default 0.2: one call per 5 s still gets through). */
   minRate?: number;
+}
+
+export interface RateChange {
+  from: number;
+  to: number;
+  /** lowered: a rate-limit answer; recovered: back toward the observed ceiling; probed: beyond it. */
+  reason: "lowered" | "recovered" | "probed";
+  /** Requests/s the server was seen to accept before its last rate-limit answer; null = unknown. */
+  ceiling: number | null;
 }
 
 const WINDOW_MS = 1000;
@@ -47,7 +62,9 @@ export class RateBudget {
   private readonly probeMs: number;
   private readonly safety: number;
   private readonly recoverFactor: number;
+  private readonly probeFactor: number;
   private readonly minRate: number;
+  private readonly onChange?: (change: RateChange) => void;
   /** Rate-limit answers seen, for logs and benchmarks. */
   rateLimitedCount = 0;
 
@@ -59,11 +76,13 @@ export class RateBudget {
     if (!(policy.requestsPerSecond > 0)) throw new Error("RatePolicy.requestsPerSecond must be > 0");
     this.rate = policy.requestsPerSecond;
     this.burst = Math.max(1, Math.floor(policy.burst));
-    this.quietMs = opts.quietMs ?? 30_000;
-    this.probeMs = opts.probeMs ?? 300_000;
+    this.quietMs = opts.quietMs ?? 5_000;
+    this.probeMs = opts.probeMs ?? 60_000;
     this.safety = opts.safety ?? 0.95;
-    this.recoverFactor = opts.recoverFactor ?? 1.1;
+    this.recoverFactor = opts.recoverFactor ?? 2;
+    this.probeFactor = opts.probeFactor ?? 1.25;
     this.minRate = opts.minRate ?? 0.2;
+    this.onChange = opts.onChange;
   }
 
   /** Current learnt rate, requests/s. */
@@ -109,7 +128,7 @@ export class RateBudget {
       const accepted = this.accepted.length;
       if (accepted >= 1) this.ceiling = Math.min(this.rate, accepted);
       const target = accepted >= 1 ? this.ceiling! * this.safety : this.rate / 2;
-      this.rate = Math.max(this.minRate, target);
+      this.setRate(Math.max(this.minRate, target), "lowered");
       this.burst = 1;
       this.lastLoweredAt = now;
     }
@@ -124,19 +143,29 @@ export class RateBudget {
 
   private maybeRecover(now: number): void {
     if (this.rate >= this.policy.requestsPerSecond) return;
-    const quiet = now - Math.max(this.lastLimitedAt, this.lastRaisedAt);
-    const safeCap = this.ceiling === null ? Infinity : this.ceiling * this.safety;
+    if (now - Math.max(this.lastLimitedAt, this.lastRaisedAt) < this.quietMs) return;
+    const safeCap = this.ceiling === null ? this.policy.requestsPerSecond : this.ceiling * this.safety;
     if (this.rate < safeCap - 1e-9) {
-      if (quiet < this.quietMs) return;
-      this.rate = Math.min(this.policy.requestsPerSecond, safeCap, this.rate * this.recoverFactor);
+      this.setRate(Math.min(safeCap, this.rate * this.recoverFactor), "recovered");
     } else {
-      // At the observed ceiling: the server may have raised its limit, but only a probe can tell.
-      if (now - this.lastLimitedAt < this.probeMs || quiet < this.quietMs) return;
-      this.ceiling = null;
-      this.rate = Math.min(this.policy.requestsPerSecond, this.rate * this.recoverFactor);
+      // At or above the observed ceiling: the server may have raised its limit (or the 429 was a
+      // passing overload), but only a probe can tell, and one above a real limit costs 429s.
+      if (now - this.lastLimitedAt < this.probeMs) return;
+      this.setRate(Math.min(this.policy.requestsPerSecond, this.rate * this.probeFactor), "probed");
     }
     this.lastRaisedAt = now;
     if (this.rate >= this.policy.requestsPerSecond) this.burst = Math.max(1, Math.floor(this.policy.burst));
+  }
+
+  private setRate(to: number, reason: RateChange["reason"]): void {
+    const from = this.rate;
+    this.rate = to;
+    if (to === from || !this.onChange) return;
+    try {
+      this.onChange({ from, to, reason, ceiling: this.ceiling });
+    } catch {
+      // A failing observer must not break the caller's request.
+    }
   }
 
   private trim(now: number): void {
