@@ -28,6 +28,7 @@ import { Campaigns1764137700001 } from "../../migrations/1764137700001-campaigns
 import { CampaignPromotions1764137700001 } from "../../migrations/1764137700001-campaign-promotions";
 import { OcopClaims1764137700003 } from "../../migrations/1764137700003-ocop-claims";
 import { Reviews1764137700002 } from "../../migrations/1764137700002-reviews";
+import { ContentReview1764137700005 } from "../../migrations/1764137700005-content-review";
 
 export const ENTITIES = [
   Organization,
@@ -66,4 +67,5 @@ export const MIGRATIONS = [
   CampaignPromotions1764137700001,
   OcopClaims1764137700003,
   Reviews1764137700002,
+  ContentReview1764137700005,
 ];

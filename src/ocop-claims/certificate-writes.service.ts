@@ -169,8 +169,9 @@ export interface ClaimListingRow {
 /**
  * Where a product's content (and so its OCOP claim) stands on each live listing: pushed, waiting,
  * waiting for the marketplace's review (Tiki), hidden from buyers during that review because the
- * live content claims a star the new content withdraws (Tiki), or refused. Scoped by the caller's
- * producers.
+ * live content claims a star the new content withdraws (Tiki), or refused. The review states come
+ * from listing.content_review, so a price or stock error meanwhile does not hide them. Scoped by
+ * the caller's producers.
  */
 export async function claimListings(
   ds: DataSource,
@@ -181,11 +182,16 @@ export async function claimListings(
   const rows: Array<ClaimListingRow & { productId: string }> = await ds.query(
     `SELECT l.product_id AS "productId", l.channel_id AS "channelId", c.marketplace, v.sku,
             CASE WHEN l.content_pushed_version >= l.content_version THEN 'UP_TO_DATE'
-                 WHEN l.last_error->>'code' = 'HIDDEN_PENDING_REVIEW' THEN 'HIDDEN'
-                 WHEN l.last_error->>'code' IN ('CONTENT_REVIEW_REQUIRED', 'CONTENT_IN_REVIEW') THEN 'NEEDS_REVIEW'
+                 WHEN l.content_review->>'state' = 'IN_REVIEW' AND l.content_review->>'hidden' = 'true' THEN 'HIDDEN'
+                 WHEN l.content_review->>'state' = 'IN_REVIEW' THEN 'NEEDS_REVIEW'
+                 WHEN l.last_error->>'code' = 'CONTENT_REVIEW_REQUIRED' THEN 'NEEDS_REVIEW'
                  WHEN l.content_failed_version = l.content_version THEN 'FAILED'
                  ELSE 'PENDING' END AS status,
-            CASE WHEN l.content_pushed_version >= l.content_version THEN NULL ELSE l.last_error->>'code' END AS "errorCode"
+            -- The review's own code while it lasts, even when a later price or stock error took last_error.
+            CASE WHEN l.content_pushed_version >= l.content_version THEN NULL
+                 WHEN l.content_review->>'state' = 'IN_REVIEW'
+                   THEN CASE WHEN l.content_review->>'hidden' = 'true' THEN 'HIDDEN_PENDING_REVIEW' ELSE 'CONTENT_IN_REVIEW' END
+                 ELSE l.last_error->>'code' END AS "errorCode"
        FROM listing l JOIN channel c ON c.id = l.channel_id JOIN variant v ON v.id = l.variant_id
       WHERE l.product_id = ANY($1::uuid[]) AND l.state = 'LIVE'
         AND ($2::uuid[] IS NULL OR c.producer_id = ANY($2::uuid[]))

@@ -1,13 +1,17 @@
 /**
  * Follows content edits a marketplace reviews before they go live (Tiki). A content push that Tiki
- * has not approved yet leaves the listing with `last_error` = CONTENT_IN_REVIEW or
- * HIDDEN_PENDING_REVIEW (the product set inactive because its live content claims an OCOP star the
- * new content withdraws), carrying the request's `trackId`, `hidden` and `contentVersion`. This
+ * has not approved yet leaves the listing with `content_review` = {state: IN_REVIEW, trackId, hidden,
+ * contentVersion, requestedAt} (hidden: the product set inactive because its live content claims an
+ * OCOP star the new content withdraws); `last_error` keeps only the explanation of the outcome
+ * (CONTENT_IN_REVIEW or HIDDEN_PENDING_REVIEW), which a later price or stock outcome may replace
+ * without losing the review. This
  * follower asks the connector about every pending request of a channel:
  * - approved: the connector shows a hidden product again; the listing records the content version
- *   as pushed (UP_TO_DATE in ocopClaimChanges) and its error is cleared;
- * - rejected: an explained failure (vi/en + fix hint); a hidden product stays hidden (its live
- *   content still claims the old star) until a later request is approved;
+ *   as pushed (UP_TO_DATE in ocopClaimChanges), its content_review and the review's explanation in
+ *   last_error are cleared (another error there, a price one say, stays);
+ * - rejected: an explained failure in last_error (vi/en + fix hint); a hidden product stays hidden
+ *   (its live content still claims the old star) until a later request is approved, which
+ *   content_review {state: REJECTED, hidden: true} tells the next push;
  * - still in review: nothing changes.
  * Run by the OCOP claims job (every worker, throttled); two workers following the same request do
  * the same idempotent things (tracking read, `active: 1`, a conditional UPDATE).
@@ -16,6 +20,9 @@ import type { Logger } from "../common/logger";
 import type { ContentReview, ContentReviewState, RemoteRef } from "../channels/connectors/connector";
 import { explainFailure } from "../sync/explain";
 import { openChannel, type SyncRuntime } from "../sync/runtime";
+
+/** The codes publish writes to last_error for an edit still in review: cleared on approval. */
+const REVIEW_CODES = ["CONTENT_IN_REVIEW", "HIDDEN_PENDING_REVIEW"];
 
 export interface FollowResult {
   checked: number;
@@ -46,10 +53,12 @@ export class ContentReviewFollower {
   async followAll(): Promise<FollowResult> {
     const rows: PendingRow[] = await this.rt.ds.query(
       `SELECT l.id, l.channel_id, c.marketplace, v.sku, l.external_item_id, l.external_sku_id,
-              l.last_error->>'trackId' AS track_id, coalesce(l.last_error->>'hidden' = 'true', false) AS hidden,
-              coalesce(l.last_error->>'contentVersion', '0') AS cv
+              l.content_review->>'trackId' AS track_id,
+              coalesce(l.content_review->>'hidden' = 'true', false) AS hidden,
+              coalesce(l.content_review->>'contentVersion', '0') AS cv
          FROM listing l JOIN variant v ON v.id = l.variant_id JOIN channel c ON c.id = l.channel_id
-        WHERE l.last_error ? 'trackId' AND l.external_item_id IS NOT NULL AND c.status = 'ACTIVE'`,
+        WHERE l.content_review IS NOT NULL AND l.content_review->>'state' = 'IN_REVIEW'
+          AND l.content_review ? 'trackId' AND l.external_item_id IS NOT NULL AND c.status = 'ACTIVE'`,
     );
     const out: FollowResult = { checked: 0, approved: 0, rejected: 0, inReview: 0 };
     const byChannel = new Map<string, PendingRow[]>();
@@ -95,13 +104,16 @@ export class ContentReviewFollower {
         // Only while the listing still waits for this request (a newer push replaced it otherwise).
         await this.rt.ds.query(
           `UPDATE listing l
-              SET content_pushed_version = greatest(l.content_pushed_version, (l.last_error->>'contentVersion')::bigint),
-                  content_dirty_since = CASE WHEN l.content_version <= (l.last_error->>'contentVersion')::bigint
+              SET content_pushed_version = greatest(l.content_pushed_version, (l.content_review->>'contentVersion')::bigint),
+                  content_dirty_since = CASE WHEN l.content_version <= (l.content_review->>'contentVersion')::bigint
                                              THEN NULL ELSE l.content_dirty_since END,
                   content_failed_version = NULL, content_attempts = 0, content_retry_at = NULL,
-                  last_error = NULL, updated_at = now()
-            WHERE l.id = ANY($1::uuid[]) AND l.last_error->>'trackId' = $2`,
-          [ids, s.trackId],
+                  content_review = NULL,
+                  last_error = CASE WHEN l.last_error->>'code' = ANY($3::text[]) THEN NULL ELSE l.last_error END,
+                  updated_at = now()
+            WHERE l.id = ANY($1::uuid[]) AND l.content_review->>'state' = 'IN_REVIEW'
+              AND l.content_review->>'trackId' = $2`,
+          [ids, s.trackId, REVIEW_CODES],
         );
         this.log?.info(
           { channelId, trackId: s.trackId, reactivated: s.reactivated },
@@ -116,19 +128,25 @@ export class ContentReviewFollower {
           marketplace: h.channel.marketplace,
           kind: "content",
         });
-        const error = {
-          ...x,
-          remoteCode: "REQUEST_REJECTED",
-          remoteMessage: s.reason,
-          at: new Date().toISOString(),
-          ...(hidden ? { hidden: true } : {}),
-        };
+        const at = new Date().toISOString();
+        const error = { ...x, remoteCode: "REQUEST_REJECTED", remoteMessage: s.reason, at };
+        // A hidden product stays hidden (what buyers would see still claims the old star): the
+        // review stays on the listing as REJECTED so the next request keeps it hidden until approved.
         await this.rt.ds.query(
-          `UPDATE listing l SET last_error = $3::jsonb, updated_at = now()
-            WHERE l.id = ANY($1::uuid[]) AND l.last_error->>'trackId' = $2`,
-          [ids, s.trackId, JSON.stringify(error)],
+          `UPDATE listing l
+              SET last_error = $3::jsonb,
+                  content_review = CASE WHEN l.content_review->>'hidden' = 'true'
+                                        THEN l.content_review || jsonb_build_object('state', 'REJECTED', 'rejectedAt', $4::text, 'reason', $5::text)
+                                        ELSE NULL END,
+                  updated_at = now()
+            WHERE l.id = ANY($1::uuid[]) AND l.content_review->>'state' = 'IN_REVIEW'
+              AND l.content_review->>'trackId' = $2`,
+          [ids, s.trackId, JSON.stringify(error), at, s.reason],
         );
-        this.log?.warn({ channelId, trackId: s.trackId, reason: s.reason }, "content review rejected");
+        this.log?.warn(
+          { channelId, trackId: s.trackId, reason: s.reason, hidden },
+          "content review rejected",
+        );
       } else out.inReview++;
     }
     return out;

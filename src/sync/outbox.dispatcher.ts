@@ -143,14 +143,6 @@ interface DispatchState {
   errorMessage: string | null;
 }
 
-/**
- * A content edit the marketplace is still reviewing (Tiki) is followed through `last_error`'s trackId,
- * hidden and contentVersion (src/ocop-claims/content-reviews.ts): a price or stock outcome written to
- * last_error must keep them, or a product hidden for review would never be shown again.
- */
-const KEEP_CONTENT_REVIEW = `jsonb_strip_nulls(jsonb_build_object('trackId', l.last_error->'trackId',
-  'hidden', l.last_error->'hidden', 'contentVersion', l.last_error->'contentVersion'))`;
-
 /** Changes to one listing within one hold that make it "hot" (its next hold is doubled). */
 const HOT_CHANGES = 3;
 
@@ -572,7 +564,11 @@ export class OutboxDispatcher {
     state.failed = r.failed;
   }
 
-  /** Writes every outcome back by compare-and-set on the version read, and records the run's items. */
+  /**
+   * Writes every outcome back by compare-and-set on the version read, and records the run's items.
+   * last_error is only the last error; a content edit in the marketplace's review (Tiki) lives in
+   * listing.content_review, which price and stock outcomes never touch.
+   */
   private async settle(
     qr: DataSource,
     connector: MarketplaceConnector,
@@ -639,8 +635,7 @@ export class OutboxDispatcher {
                 ${kind}_attempts = 0, ${kind}_retry_at = NULL, ${kind}_failed_version = NULL,
                 ${pushedCol ? `${pushedCol} = u.val,` : ""}
                 ${confirmedCol ? `${confirmedCol} = coalesce(u.conf, l.${confirmedCol}), confirmed_at = CASE WHEN u.conf IS NULL THEN l.confirmed_at ELSE now() END,` : ""}
-                last_error = CASE WHEN l.last_error->>'kind' = $5 THEN nullif(${KEEP_CONTENT_REVIEW}, '{}'::jsonb)
-                                  ELSE l.last_error END,
+                last_error = CASE WHEN l.last_error->>'kind' = $5 THEN NULL ELSE l.last_error END,
                 updated_at = now()
            FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::int[]) AS u(id, v, val, conf)
           WHERE l.id = u.id AND l.${kind}_pushed_version < u.v`,
@@ -658,7 +653,7 @@ export class OutboxDispatcher {
         `UPDATE listing l
             SET ${kind}_attempts = l.${kind}_attempts + 1,
                 ${kind}_retry_at = now() + make_interval(secs => u.delay_ms / 1000.0),
-                last_error = u.err || ${KEEP_CONTENT_REVIEW}, updated_at = now()
+                last_error = u.err, updated_at = now()
            FROM unnest($1::uuid[], $2::int[], $3::jsonb[]) AS u(id, delay_ms, err)
           WHERE l.id = u.id`,
         [
@@ -673,7 +668,7 @@ export class OutboxDispatcher {
       await qr.query(
         `UPDATE listing l
             SET ${kind}_failed_version = u.v, ${kind}_attempts = 0, ${kind}_retry_at = NULL,
-                last_error = u.err || ${KEEP_CONTENT_REVIEW}, updated_at = now()
+                last_error = u.err, updated_at = now()
            FROM unnest($1::uuid[], $2::bigint[], $3::jsonb[]) AS u(id, v, err)
           WHERE l.id = u.id`,
         [

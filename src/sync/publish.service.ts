@@ -29,6 +29,7 @@ import { SyncRuntime, openChannel } from "./runtime";
 import type { JobQueue } from "./jobs";
 import { SyncKind, SyncRun, SyncRunStatus, SyncTrigger } from "./entities/sync-run.entity";
 import { SyncItemStatus } from "./entities/sync-item.entity";
+import type { ContentReviewRecord } from "./entities/listing.entity";
 import { ItemRecord, createRun, finishRun, recordItems, startRun } from "./sync-run.service";
 import { explainFailure } from "./explain";
 import { desiredValues } from "./desired-state";
@@ -255,7 +256,7 @@ export async function runPublish(rt: SyncRuntime, runId: string): Promise<void> 
     external_item_id: string | null;
     hidden: boolean;
   }> = await rt.ds.query(
-    `SELECT l.id, l.product_id, v.sku, l.external_item_id, coalesce(l.last_error->>'hidden' = 'true', false) AS hidden
+    `SELECT l.id, l.product_id, v.sku, l.external_item_id, coalesce(l.content_review->>'hidden' = 'true', false) AS hidden
          FROM listing l JOIN variant v ON v.id = l.variant_id
       WHERE l.channel_id = $1 AND l.product_id = ANY($2::uuid[]) AND l.state IN ('PENDING','LIVE','FAILED')`,
     [channel.id, productIds],
@@ -273,7 +274,8 @@ export async function runPublish(rt: SyncRuntime, runId: string): Promise<void> 
   )
     .map((b) => restrict(b, (v) => v.listingId !== null && wanted.has(v.listingId)))
     .filter((b) => b.variants.length > 0);
-  // Hidden on the marketplace while a reviewed content edit is pending (Tiki): the connector keeps it so.
+  // Hidden on the marketplace while a reviewed content edit is pending, or after one was refused
+  // (Tiki, listing.content_review): the connector keeps it so until a request is approved.
   const hidden = new Set(listings.filter((l) => l.hidden).map((l) => l.id));
   for (const b of built) if (b.variants.some((v) => hidden.has(v.listingId!))) b.draft.hiddenForReview = true;
   // The values sent are exactly what the outbox would push (one definition of "desired").
@@ -431,12 +433,16 @@ async function recordResults(
     cv: string;
     price: number | null;
     stock: number;
+    /** The content was applied (not left for the marketplace's review): any earlier review is over. */
+    content: boolean;
   }> = [];
-  const bad: Array<{ id: string; error: string; cv: string; fatal: boolean }> = [];
+  /** review: set when the answer was about a reviewed request (null: the review is over). */
+  const bad: Array<{ id: string; error: string; cv: string; fatal: boolean; review?: string | null }> = [];
   let applied = 0;
   let failed = 0;
   let skipped = 0;
-  const skippedContent: Array<{ id: string; cv: string; error: string }> = [];
+  /** review: the request to follow (listing.content_review); undefined keeps the one in place. */
+  const skippedContent: Array<{ id: string; cv: string; error: string; review?: string }> = [];
   chunk.forEach((t, i) => {
     const r = results[i] ?? { key: t.built.draft.key, outcome: "failed_retriable", remoteCode: "NO_RESULT" };
     const remoteSku = new Map((r.variants ?? []).map((v) => [v.sku, v.externalSkuId]));
@@ -453,6 +459,7 @@ async function recordResults(
           marketplace,
           kind: "content",
         });
+        const at = new Date().toISOString();
         skippedContent.push({
           id: listingId,
           cv: v.contentVersion ?? "0",
@@ -460,16 +467,18 @@ async function recordResults(
             ...x,
             remoteCode: r.remoteCode ?? null,
             remoteMessage: r.remoteMessage ?? null,
-            at: new Date().toISOString(),
-            // A reviewed edit (Tiki): followed by src/ocop-claims/content-reviews.ts.
-            ...(r.review
-              ? {
-                  trackId: r.review.trackId,
-                  hidden: r.review.hidden,
-                  contentVersion: v.contentVersion ?? "0",
-                }
-              : {}),
+            at,
           }),
+          // A reviewed edit (Tiki): followed by src/ocop-claims/content-reviews.ts.
+          review: r.review
+            ? JSON.stringify({
+                state: "IN_REVIEW",
+                trackId: r.review.trackId,
+                hidden: r.review.hidden,
+                contentVersion: v.contentVersion ?? "0",
+                requestedAt: at,
+              } satisfies ContentReviewRecord)
+            : undefined,
         });
         items.push({
           listingId,
@@ -500,6 +509,7 @@ async function recordResults(
           cv: contentSkipped ? "0" : (v.contentVersion ?? "0"),
           price: v.priceVnd,
           stock: v.stock,
+          content: !contentSkipped,
         });
         if (!contentSkipped) {
           items.push({
@@ -519,19 +529,28 @@ async function recordResults(
           marketplace,
           kind: "listing",
         });
-        const error = {
-          ...x,
-          remoteCode: r.remoteCode ?? null,
-          remoteMessage: r.remoteMessage ?? null,
-          at: new Date().toISOString(),
-          // A rejected reviewed edit may leave the product hidden (Tiki).
-          ...(r.review?.hidden ? { hidden: true } : {}),
-        };
+        const at = new Date().toISOString();
+        const error = { ...x, remoteCode: r.remoteCode ?? null, remoteMessage: r.remoteMessage ?? null, at };
         bad.push({
           id: listingId,
           error: JSON.stringify(error),
           cv: v.contentVersion ?? "0",
           fatal: r.outcome === "failed_fatal",
+          // A reviewed request refused at once (Tiki): a product hidden for it stays hidden until a
+          // later request is approved. Other failures leave an earlier review as it is.
+          review: r.review
+            ? r.review.hidden
+              ? JSON.stringify({
+                  state: "REJECTED",
+                  trackId: r.review.trackId,
+                  hidden: true,
+                  contentVersion: v.contentVersion ?? "0",
+                  requestedAt: at,
+                  rejectedAt: at,
+                  reason: r.remoteMessage ?? null,
+                } satisfies ContentReviewRecord)
+              : null
+            : undefined,
         });
         items.push({
           listingId,
@@ -563,9 +582,10 @@ async function recordResults(
               stock_dirty_since = CASE WHEN l.stock_version <= u.sv THEN NULL ELSE l.stock_dirty_since END,
               content_dirty_since = CASE WHEN l.content_version <= u.cv THEN NULL ELSE l.content_dirty_since END,
               pushed_price_vnd = coalesce(u.price, l.pushed_price_vnd), pushed_stock = u.stock,
-              content_attempts = 0, content_retry_at = NULL, last_error = NULL, updated_at = now()
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::int[], $8::int[])
-              AS u(id, item, sku, pv, sv, cv, price, stock)
+              content_attempts = 0, content_retry_at = NULL, last_error = NULL,
+              content_review = CASE WHEN u.content THEN NULL ELSE l.content_review END, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::int[], $8::int[], $9::bool[])
+              AS u(id, item, sku, pv, sv, cv, price, stock, content)
         WHERE l.id = u.id`,
       [
         ok.map((o) => o.id),
@@ -576,14 +596,21 @@ async function recordResults(
         ok.map((o) => o.cv),
         ok.map((o) => o.price),
         ok.map((o) => o.stock),
+        ok.map((o) => o.content),
       ],
     );
   }
   if (skippedContent.length) {
     await rt.ds.query(
-      `UPDATE listing l SET content_failed_version = greatest(coalesce(l.content_failed_version, 0), u.cv), last_error = u.error::jsonb, updated_at = now()
-         FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS u(id, cv, error) WHERE l.id = u.id`,
-      [skippedContent.map((x) => x.id), skippedContent.map((x) => x.cv), skippedContent.map((x) => x.error)],
+      `UPDATE listing l SET content_failed_version = greatest(coalesce(l.content_failed_version, 0), u.cv), last_error = u.error::jsonb,
+              content_review = coalesce(u.review::jsonb, l.content_review), updated_at = now()
+         FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[]) AS u(id, cv, error, review) WHERE l.id = u.id`,
+      [
+        skippedContent.map((x) => x.id),
+        skippedContent.map((x) => x.cv),
+        skippedContent.map((x) => x.error),
+        skippedContent.map((x) => x.review ?? null),
+      ],
     );
   }
   if (bad.length) {
@@ -594,9 +621,18 @@ async function recordResults(
               content_attempts = CASE WHEN u.fatal THEN 0 ELSE l.content_attempts + 1 END,
               content_failed_version = CASE WHEN u.fatal OR l.content_attempts + 1 >= 5 THEN u.cv ELSE l.content_failed_version END,
               content_retry_at = CASE WHEN u.fatal THEN NULL ELSE now() + make_interval(secs => 30 * power(2, l.content_attempts)) END,
+              content_review = CASE WHEN u.reviewed THEN u.review::jsonb ELSE l.content_review END,
               updated_at = now()
-         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bool[]) AS u(id, error, cv, fatal) WHERE l.id = u.id`,
-      [bad.map((b) => b.id), bad.map((b) => b.error), bad.map((b) => b.cv), bad.map((b) => b.fatal)],
+         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bool[], $5::bool[], $6::text[])
+              AS u(id, error, cv, fatal, reviewed, review) WHERE l.id = u.id`,
+      [
+        bad.map((b) => b.id),
+        bad.map((b) => b.error),
+        bad.map((b) => b.cv),
+        bad.map((b) => b.fatal),
+        bad.map((b) => b.review !== undefined),
+        bad.map((b) => b.review ?? null),
+      ],
     );
   }
   return { items, applied, failed, skipped };

@@ -116,15 +116,23 @@ test("a rename is pushed to every marketplace through the outbox, once", async (
   expect(tikiTitle()).toMatch(/^Chè búp Tân Cương/);
   const rows = await hub.db.dataSource.query(
     `SELECT c.marketplace, l.content_version > l.content_pushed_version AS dirty, l.content_failed_version = l.content_version AS parked,
-            l.last_error->>'code' AS code
+            l.last_error->>'code' AS code, l.content_review->>'state' AS review, l.last_error ? 'trackId' AS tracked_in_error
        FROM listing l JOIN channel c ON c.id = l.channel_id WHERE l.product_id = $1 ORDER BY 1`,
     [productId],
   );
+  const none = { review: null, tracked_in_error: null };
   expect(rows).toEqual([
-    { marketplace: "lazada", dirty: false, parked: null, code: null },
-    { marketplace: "shopee", dirty: false, parked: null, code: null },
-    { marketplace: "tiki", dirty: true, parked: true, code: "CONTENT_IN_REVIEW" },
-    { marketplace: "tiktok-shop", dirty: false, parked: null, code: null },
+    { marketplace: "lazada", dirty: false, parked: null, code: null, ...none },
+    { marketplace: "shopee", dirty: false, parked: null, code: null, ...none },
+    {
+      marketplace: "tiki",
+      dirty: true,
+      parked: true,
+      code: "CONTENT_IN_REVIEW",
+      review: "IN_REVIEW",
+      tracked_in_error: false,
+    },
+    { marketplace: "tiktok-shop", dirty: false, parked: null, code: null, ...none },
   ]);
   const [skipped] = await hub.db.dataSource.query(
     `SELECT i.status, i.code, i.message_vi, i.hint_en FROM sync_item i JOIN sync_run r ON r.id = i.run_id

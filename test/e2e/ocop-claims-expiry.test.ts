@@ -260,14 +260,19 @@ test("at T the claim disappears from every marketplace within 60 s, with no writ
   // Tiki: hidden from buyers while it reviews the corrected content, which it still holds unchanged.
   expect(tikiShown("EXP-1")).toBeNull();
   expect(titles("EXP-1").tiki).toMatch(/OCOP 4 sao$/);
-  await waitFor(async () => {
-    const [l] = await ds.query(
-      `SELECT l.last_error->>'code' AS code FROM listing l JOIN channel c ON c.id = l.channel_id
-        WHERE c.marketplace = 'tiki' AND l.product_id = $1`,
-      [products["EXP-1"].id],
-    );
-    return l.code === "HIDDEN_PENDING_REVIEW";
-  }, 10_000);
+  const tikiExp1 = async () =>
+    (
+      await ds.query(
+        `SELECT l.last_error->>'code' AS code, l.content_review AS review FROM listing l JOIN channel c ON c.id = l.channel_id
+          WHERE c.marketplace = 'tiki' AND l.product_id = $1`,
+        [products["EXP-1"].id],
+      )
+    )[0];
+  await waitFor(async () => (await tikiExp1()).code === "HIDDEN_PENDING_REVIEW", 10_000);
+  // The request is followed through its own column; last_error only explains the outcome.
+  const inReview = await tikiExp1();
+  expect(inReview.review).toMatchObject({ state: "IN_REVIEW", hidden: true });
+  expect(inReview.review.trackId).toMatch(/^[0-9a-f]{32}$/);
   // The other products keep their claims.
   for (const t of Object.values(titles("KEEP-1"))) expect(t).toMatch(/OCOP 4 sao$/);
   // Recorded once, although two jobs polled.
@@ -326,6 +331,7 @@ test("at T the claim disappears from every marketplace within 60 s, with no writ
     status: "UP_TO_DATE",
     errorCode: null,
   });
+  expect(await tikiExp1()).toEqual({ code: null, review: null });
   // A further run (another worker, a retry) finds nothing to do.
   const again = await new OcopClaimsService(ds, clock).refresh({ wait: true });
   expect(again.changes).toEqual([]);
@@ -544,7 +550,16 @@ test("Tiki rejects the corrected content: an explained failure (vi/en + hint), t
     )[0].e;
   await waitFor(async () => (await lastError())?.code === "CONTENT_REVIEW_REJECTED", 30_000);
   const e = await lastError();
-  expect(e).toMatchObject({ remoteCode: "REQUEST_REJECTED", hidden: true });
+  expect(e).toMatchObject({ remoteCode: "REQUEST_REJECTED" });
+  // last_error is only the error: that the product stays hidden is the review's state.
+  expect(e).not.toHaveProperty("hidden");
+  expect(e).not.toHaveProperty("trackId");
+  const [{ review }] = await ds.query(
+    `SELECT l.content_review AS review FROM listing l JOIN variant v ON v.id = l.variant_id
+      WHERE l.channel_id = $1 AND v.sku = 'UP-1'`,
+    [tiki.id],
+  );
+  expect(review).toMatchObject({ state: "REJECTED", hidden: true });
   expect(e.remoteMessage).toMatch(/origin.*Sao Hỏa/);
   expect(e.messageVi).toMatch(/Tiki từ chối yêu cầu sản phẩm/);
   expect(e.messageEn).toMatch(/Tiki rejected the product request/);
@@ -590,10 +605,10 @@ test("re-recognised while hidden after a rejection: Tiki shows the product again
   // the earlier (rejected) request, so it stays hidden while Tiki reviews this one.
   await waitFor(async () => {
     const [l] = await ds.query(
-      `SELECT l.last_error->>'code' AS code FROM listing l JOIN variant v ON v.id = l.variant_id
+      `SELECT l.last_error->>'code' AS code, l.content_review AS review FROM listing l JOIN variant v ON v.id = l.variant_id
          JOIN channel c ON c.id = l.channel_id WHERE c.marketplace = 'tiki' AND v.sku = 'UP-1'`,
     );
-    return l.code === "HIDDEN_PENDING_REVIEW";
+    return l.code === "HIDDEN_PENDING_REVIEW" && l.review?.state === "IN_REVIEW" && l.review?.hidden === true;
   }, 30_000);
   expect(tikiShown("UP-1")).toBeNull();
   await waitFor(() => /OCOP 4 sao$/.test(tikiShown("UP-1") ?? ""), 30_000);

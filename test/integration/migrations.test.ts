@@ -1,4 +1,5 @@
 import { createTestDatabase, TestDatabase } from "../support/test-db";
+import { ContentReview1764137700005 } from "../../migrations/1764137700005-content-review";
 
 describe("migrations", () => {
   let db: TestDatabase;
@@ -43,5 +44,121 @@ describe("migrations", () => {
       /append-only/,
     );
     await expect(db.dataSource.query(`DELETE FROM stock_movement`)).rejects.toThrow(/append-only/);
+  });
+
+  it("moves a Tiki content review out of last_error into listing.content_review, and back", async () => {
+    const ds = db.dataSource;
+    const m = new ContentReview1764137700005();
+    const qr = ds.createQueryRunner();
+    try {
+      await m.down(qr);
+      const [p] = await ds.query(
+        `INSERT INTO producer (legal_name, name_key, type) VALUES ('HTX B', 'htx b', 'COOPERATIVE') RETURNING id`,
+      );
+      const [prod] = await ds.query(
+        `INSERT INTO product (producer_id, name, search_key, slug, category) VALUES ($1, 'Chè', 'che', 'che', 'FOOD') RETURNING id`,
+        [p.id],
+      );
+      const [ch] = await ds.query(
+        `INSERT INTO channel (producer_id, marketplace, name, shop_id, base_url, status)
+         VALUES ($1, 'tiki', 'tiki', 's1', 'http://127.0.0.1:1', 'ACTIVE') RETURNING id`,
+        [p.id],
+      );
+      const at = "2026-01-05T08:00:00.000Z";
+      const before = {
+        // in review, hidden
+        A: { code: "HIDDEN_PENDING_REVIEW", at, trackId: "t-a", hidden: true, contentVersion: "4" },
+        // in review, then a stock error took last_error (the review keys were carried over)
+        B: { kind: "stock", code: "RATE_LIMITED", at, trackId: "t-b", hidden: false, contentVersion: "2" },
+        // in review, then the stock error cleared: nothing but the review keys left
+        C: { trackId: "t-c", hidden: false, contentVersion: "5" },
+        // refused, product left hidden
+        D: { code: "CONTENT_REVIEW_REJECTED", remoteMessage: "no", at, hidden: true },
+        // an ordinary error
+        E: { kind: "price", code: "PRICE_OUT_OF_RANGE", at },
+      };
+      const ids: Record<string, string> = {};
+      for (const [sku, err] of Object.entries(before)) {
+        const [v] = await ds.query(
+          `INSERT INTO variant (product_id, producer_id, sku) VALUES ($1, $2, $3) RETURNING id`,
+          [prod.id, p.id, sku],
+        );
+        const [l] = await ds.query(
+          `INSERT INTO listing (channel_id, product_id, variant_id, listing_key, external_item_id, state, last_error)
+           VALUES ($1, $2, $3, 'A', '1', 'LIVE', $4) RETURNING id`,
+          [ch.id, prod.id, v.id, JSON.stringify(err)],
+        );
+        ids[sku] = l.id;
+      }
+      await m.up(qr);
+      const after = async () => {
+        const rows = await ds.query(
+          `SELECT v.sku, l.last_error, l.content_review FROM listing l JOIN variant v ON v.id = l.variant_id
+            WHERE l.id = ANY($1::uuid[]) ORDER BY v.sku`,
+          [Object.values(ids)],
+        );
+        return Object.fromEntries(
+          rows.map((r: { sku: string; last_error: unknown; content_review: unknown }) => [
+            r.sku,
+            { e: r.last_error, r: r.content_review },
+          ]),
+        );
+      };
+      const up = await after();
+      expect(up.A).toEqual({
+        e: { code: "HIDDEN_PENDING_REVIEW", at },
+        r: { state: "IN_REVIEW", trackId: "t-a", hidden: true, contentVersion: "4", requestedAt: at },
+      });
+      expect(up.B).toEqual({
+        e: { kind: "stock", code: "RATE_LIMITED", at },
+        r: { state: "IN_REVIEW", trackId: "t-b", hidden: false, contentVersion: "2", requestedAt: at },
+      });
+      expect(up.C.e).toBeNull();
+      expect(up.C.r).toMatchObject({
+        state: "IN_REVIEW",
+        trackId: "t-c",
+        hidden: false,
+        contentVersion: "5",
+      });
+      expect(up.D).toEqual({
+        e: { code: "CONTENT_REVIEW_REJECTED", remoteMessage: "no", at },
+        r: { state: "REJECTED", hidden: true, rejectedAt: at, reason: "no" },
+      });
+      expect(up.E).toEqual({ e: before.E, r: null });
+      const [idx] = await ds.query(
+        `SELECT indexdef FROM pg_indexes WHERE indexname = 'listing_content_review_idx'`,
+      );
+      expect(idx.indexdef).toMatch(/\(channel_id\) WHERE \(content_review IS NOT NULL\)/);
+      // The follow-up's filter can use the partial index.
+      await qr.startTransaction();
+      await qr.query(`SET LOCAL enable_seqscan = off`);
+      const plan = await qr.query(
+        `EXPLAIN SELECT l.id FROM listing l JOIN channel c ON c.id = l.channel_id
+          WHERE l.content_review IS NOT NULL AND l.content_review->>'state' = 'IN_REVIEW'
+            AND l.content_review ? 'trackId' AND l.external_item_id IS NOT NULL AND c.status = 'ACTIVE'`,
+      );
+      await qr.rollbackTransaction();
+      expect(plan.map((r: { "QUERY PLAN": string }) => r["QUERY PLAN"]).join("\n")).toMatch(
+        /listing_content_review_idx/,
+      );
+
+      await m.down(qr);
+      const down = await ds.query(
+        `SELECT v.sku, l.last_error FROM listing l JOIN variant v ON v.id = l.variant_id
+          WHERE l.id = ANY($1::uuid[]) ORDER BY v.sku`,
+        [Object.values(ids)],
+      );
+      const e = Object.fromEntries(
+        down.map((r: { sku: string; last_error: unknown }) => [r.sku, r.last_error]),
+      );
+      expect(e.A).toEqual(before.A);
+      expect(e.B).toEqual(before.B);
+      expect(e.C).toEqual({ kind: "content", code: "CONTENT_IN_REVIEW", ...before.C });
+      expect(e.D).toEqual(before.D);
+      expect(e.E).toEqual(before.E);
+      await m.up(qr);
+    } finally {
+      await qr.release();
+    }
   });
 });

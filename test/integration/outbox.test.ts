@@ -21,6 +21,7 @@ import type { MarketplaceSandbox, SandboxShop } from "../../src/sandbox/sandbox"
 import { createSyncRuntime, type SyncRuntime } from "../../src/sync/runtime";
 import { OutboxDispatcher, type OutboxDispatcherOptions } from "../../src/sync/outbox.dispatcher";
 import { reconcile } from "../../src/sync/reconcile.service";
+import { ContentReviewFollower } from "../../src/ocop-claims/content-reviews";
 import { createRun } from "../../src/sync/sync-run.service";
 import { SyncKind, SyncTrigger } from "../../src/sync/entities/sync-run.entity";
 import { createTestDatabase, TestDatabase } from "../support/test-db";
@@ -410,29 +411,86 @@ describe("a dispatch that throws", () => {
 });
 
 describe("a content review in progress", () => {
-  it("keeps the review being followed when a stock push fails and when it then succeeds", async () => {
+  const review = {
+    state: "IN_REVIEW",
+    trackId: "trk-1",
+    hidden: true,
+    contentVersion: "3",
+    requestedAt: "2026-01-05T08:00:00.000Z",
+  };
+
+  it("is never touched by a stock or price push, failed or applied; last_error holds only the last error", async () => {
     const s = await seedProduct(["lazada"]);
     const { channelId } = shops.lazada;
-    const review = { trackId: "trk-1", hidden: true, contentVersion: "3" };
-    await db.dataSource.query(`UPDATE listing SET last_error = $2 WHERE id = $1`, [
-      s.listings.lazada[0],
-      JSON.stringify({ kind: "content", code: "HIDDEN_PENDING_REVIEW", ...review }),
+    const id = s.listings.lazada[0];
+    await db.dataSource.query(`UPDATE listing SET content_review = $2, last_error = $3 WHERE id = $1`, [
+      id,
+      JSON.stringify(review),
+      JSON.stringify({ code: "HIDDEN_PENDING_REVIEW", remoteCode: "HIDDEN_PENDING_REVIEW" }),
     ]);
     await setOnHand(s.variantId, 6);
     sandboxes.lazada.setFaults({ errorRate: 1 });
     const d = new OutboxDispatcher(rt, { ...fast, maxRetryWaitMs: 0 });
     await d.dispatch(channelId, "stock", SyncTrigger.EVENT);
-    const failed = await listing(s.listings.lazada[0]);
-    expect(failed.last_error).toMatchObject({ kind: "stock", ...review });
+    const failed = await listing(id);
+    expect(failed.last_error).toMatchObject({ kind: "stock" });
+    for (const key of ["trackId", "hidden", "contentVersion"])
+      expect(failed.last_error).not.toHaveProperty(key);
+    expect(failed.content_review).toEqual(review);
 
     sandboxes.lazada.setFaults({ errorRate: 0 });
-    await db.dataSource.query(`UPDATE listing SET stock_retry_at = NULL WHERE id = $1`, [
-      s.listings.lazada[0],
-    ]);
+    await db.dataSource.query(`UPDATE listing SET stock_retry_at = NULL WHERE id = $1`, [id]);
     await d.dispatch(channelId, "stock", SyncTrigger.EVENT);
-    const applied = await listing(s.listings.lazada[0]);
+    const applied = await listing(id);
     expect(applied.pushed_stock).toBe(6);
-    expect(applied.last_error).toEqual(review);
+    expect(applied.last_error).toBeNull();
+    expect(applied.content_review).toEqual(review);
+
+    await db.dataSource.query(`UPDATE variant SET price_vnd = 120000 WHERE id = $1`, [s.variantId]);
+    await d.dispatch(channelId, "price", SyncTrigger.EVENT);
+    const priced = await listing(id);
+    expect(priced.pushed_price_vnd).toBe(120000);
+    expect(priced.content_review).toEqual(review);
+  });
+
+  it("is found by the follow-up through content_review (Tiki), not through tracking keys in last_error", async () => {
+    const followed = (await seedProduct(["tiki"])).listings.tiki[0];
+    const legacy = (await seedProduct(["tiki"])).listings.tiki[0];
+    // A track id Tiki does not know (they expire after 30 days) counts as rejected.
+    await db.dataSource.query(`UPDATE listing SET content_review = $2, last_error = $3 WHERE id = $1`, [
+      followed,
+      JSON.stringify({ ...review, trackId: "0".repeat(32) }),
+      JSON.stringify({ code: "HIDDEN_PENDING_REVIEW" }),
+    ]);
+    const oldShape = {
+      code: "CONTENT_IN_REVIEW",
+      trackId: "f".repeat(32),
+      hidden: false,
+      contentVersion: "2",
+    };
+    await db.dataSource.query(`UPDATE listing SET last_error = $2 WHERE id = $1`, [
+      legacy,
+      JSON.stringify(oldShape),
+    ]);
+    const follower = new ContentReviewFollower(rt);
+    expect(await follower.followAll()).toEqual({ checked: 1, approved: 0, rejected: 1, inReview: 0 });
+    const rejected = await listing(followed);
+    expect(rejected.last_error).toMatchObject({
+      code: "CONTENT_REVIEW_REJECTED",
+      remoteCode: "REQUEST_REJECTED",
+      remoteMessage: "tracking id not found",
+    });
+    expect(rejected.last_error).not.toHaveProperty("hidden");
+    // Hidden for the refused request: stays hidden (and says so) until a later one is approved.
+    expect(rejected.content_review).toMatchObject({
+      state: "REJECTED",
+      hidden: true,
+      trackId: "0".repeat(32),
+      reason: "tracking id not found",
+    });
+    expect((await listing(legacy)).last_error).toEqual(oldShape);
+    // A refused request is not polled again.
+    expect(await follower.followAll()).toEqual({ checked: 0, approved: 0, rejected: 0, inReview: 0 });
   });
 });
 

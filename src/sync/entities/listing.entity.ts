@@ -10,6 +10,19 @@ export enum ListingState {
 
 export type OutboxKind = "price" | "stock" | "content";
 
+/** `listing.content_review` (see the migration 1764137700005-content-review). */
+export interface ContentReviewRecord {
+  state: "IN_REVIEW" | "REJECTED";
+  trackId?: string;
+  /** The marketplace product is inactive until a request is approved. */
+  hidden: boolean;
+  /** The content version the request carries (bigint as text). */
+  contentVersion?: string;
+  requestedAt?: string;
+  rejectedAt?: string;
+  reason?: string | null;
+}
+
 /**
  * A variant on one channel. Each kind (price, stock, content) is an outbox: `<kind>Version` is
  * bumped by triggers in the transaction that changes the catalogue, `<kind>PushedVersion` records
@@ -43,6 +56,12 @@ export class Listing {
   @Column("text", { nullable: true }) contentHash!: string | null;
   /** The last failure, explained: {code, remoteCode, remoteMessage, messageVi, messageEn, hintVi, hintEn, at}. */
   @Column("jsonb", { nullable: true }) lastError!: Record<string, unknown> | null;
+  /**
+   * A content edit the marketplace reviews (Tiki), followed by src/ocop-claims/content-reviews.ts:
+   * {state: IN_REVIEW, trackId, hidden, contentVersion, requestedAt} while it waits;
+   * {state: REJECTED, hidden: true, …, rejectedAt, reason} when refused with the product left hidden.
+   */
+  @Column("jsonb", { nullable: true }) contentReview!: ContentReviewRecord | null;
   @CreateDateColumn({ type: "timestamptz" }) createdAt!: Date;
   @UpdateDateColumn({ type: "timestamptz" }) updatedAt!: Date;
 }
