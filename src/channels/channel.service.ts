@@ -13,6 +13,9 @@ import { ChannelSettings, PriceRule, ScheduleKind, StockRule, settingsOf } from 
 import type { AppCredentials, MarketplaceConnector, TokenSet } from "./connectors/connector";
 import { ConnectorError } from "./connectors/http/types";
 import type { SyncRuntime } from "../sync/runtime";
+import type { JobQueue } from "../sync/jobs";
+import { createRun } from "../sync/sync-run.service";
+import { SyncKind, SyncTrigger } from "../sync/entities/sync-run.entity";
 import { Scope, Viewer, assertScope, canSeeProducer, producerFilter } from "../auth/viewer";
 import { UserErrors, UserErrorSpec } from "../common/errors";
 import { validateInput } from "../common/validation";
@@ -98,6 +101,8 @@ export class ChannelService {
   constructor(
     private readonly rt: SyncRuntime,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** Where catch-up work goes after a re-authorization; without one, the schedules catch up. */
+    private readonly queue: JobQueue | null = null,
   ) {}
 
   // ---------- reading ----------
@@ -285,6 +290,25 @@ export class ChannelService {
       throw e;
     }
     const shopId = tokens.shopId ?? callbackParams.shop_id ?? null;
+    const tokenCredentials = {
+      ...app,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      accessExpiresAt: tokens.accessExpiresAt,
+      refreshExpiresAt: tokens.refreshExpiresAt,
+      extra: tokens.extra,
+    };
+    const [existing]: Array<{ id: string; producer_id: string }> = shopId
+      ? await this.rt.ds.query(
+          `SELECT id, producer_id FROM channel WHERE marketplace = $1 AND shop_id = $2 AND status <> 'DISCONNECTED'`,
+          [req.marketplace, shopId],
+        )
+      : [];
+    if (existing) {
+      if (existing.producer_id !== req.producer_id)
+        throw UserErrors.one("shopId", "DUPLICATE", { label: "shopId", value: shopId ?? "" });
+      return this.reauthorize(existing.id, tokenCredentials);
+    }
     const channel = await this.insertChannel({
       producerId: req.producer_id,
       marketplace: req.marketplace,
@@ -292,16 +316,61 @@ export class ChannelService {
       shopId,
       baseUrl: req.base_url,
     });
-    await saveCredentials(this.rt.ds, this.rt.box, channel.id, {
-      ...app,
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      accessExpiresAt: tokens.accessExpiresAt,
-      refreshExpiresAt: tokens.refreshExpiresAt,
-      extra: tokens.extra,
-    });
+    await saveCredentials(this.rt.ds, this.rt.box, channel.id, tokenCredentials);
     this.rt.log.info({ channelId: channel.id, marketplace: req.marketplace }, "channel authorized");
     return (await this.rt.ds.getRepository(Channel).findOneBy({ id: channel.id }))!;
+  }
+
+  /**
+   * The seller authorized a shop the hub already has (the way out of NEEDS_REAUTH): the same channel
+   * takes the new tokens, so its listings, orders and history stay linked, and what waited meanwhile
+   * catches up at once: every dirty listing is pushed, and an order pull resumes from the saved cursor
+   * (webhook events stored while the channel could not be read are imported by that pull's sweep).
+   */
+  private async reauthorize(
+    channelId: string,
+    creds: Parameters<typeof saveCredentials>[3],
+  ): Promise<Channel> {
+    // A paused channel stays paused: re-authorizing is not resuming.
+    const [before]: Array<{ status: ChannelStatus }> = await this.rt.ds.query(
+      `SELECT status FROM channel WHERE id = $1`,
+      [channelId],
+    );
+    await saveCredentials(this.rt.ds, this.rt.box, channelId, creds);
+    if (before?.status === ChannelStatus.PAUSED)
+      await this.rt.ds.query(`UPDATE channel SET status = 'PAUSED' WHERE id = $1`, [channelId]);
+    else {
+      await this.rt.ds.query(
+        `SELECT pg_notify('ocop_outbox', $1 || ':stock'), pg_notify('ocop_outbox', $1 || ':price'),
+                pg_notify('ocop_outbox', $1 || ':content')`,
+        [channelId],
+      );
+      if (this.queue) {
+        const run = await createRun(this.rt.ds, {
+          channelId,
+          kind: SyncKind.ORDERS,
+          trigger: SyncTrigger.EVENT,
+          details: { reason: "re-authorized" },
+        });
+        await this.queue.enqueueRun(run.id);
+        // Webhooks stored while the shop could not be read: one import job takes them (and sweeps the rest).
+        const pending: Array<{ id: string; external_order_id: string }> = await this.rt.ds.query(
+          `SELECT id::text, external_order_id FROM webhook_event
+            WHERE channel_id = $1 AND processed_at IS NULL AND external_order_id IS NOT NULL
+            ORDER BY id LIMIT 500`,
+          [channelId],
+        );
+        if (pending.length)
+          await this.queue.enqueueOrderImport({
+            channelId,
+            externalOrderIds: [...new Set(pending.map((e) => e.external_order_id))],
+            source: "WEBHOOK",
+            webhookEventIds: pending.map((e) => e.id),
+          });
+      }
+    }
+    this.rt.log.info({ channelId, was: before?.status }, "channel re-authorized");
+    return (await this.rt.ds.getRepository(Channel).findOneBy({ id: channelId }))!;
   }
 
   // ---------- settings and lifecycle ----------

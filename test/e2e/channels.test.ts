@@ -9,6 +9,7 @@ import type { MarketplaceSandbox } from "../../src/sandbox/sandbox";
 import { ApiKeyRole } from "../../src/auth/api-key.entity";
 import { PgCredentialStore } from "../../src/channels/credential-store";
 import { idOf, toGlobalId } from "../../src/common/graphql/global-id";
+import { PgBossJobQueue } from "../../src/sync/job-queue";
 
 let hub: TestHub;
 let shopee: MarketplaceSandbox;
@@ -182,6 +183,87 @@ test("connect by OAuth: authorization link, callback with the sandbox's code, si
     { field: "state", code: "AUTH_STATE_INVALID" },
   ]);
 });
+
+test("re-authorizing a shop that went NEEDS_REAUTH revives the same channel and queues its catch-up", async () => {
+  // A queue (no worker): the catch-up work it receives is what this test checks.
+  const queue = new PgBossJobQueue({ connectionString: hub.db.url, poolSize: 2 });
+  await queue.start();
+  hub.services.queue = queue;
+  try {
+    await reauthorizeScenario();
+  } finally {
+    hub.services.queue = null;
+    await queue.stop(2_000);
+  }
+});
+
+async function reauthorizeScenario(): Promise<void> {
+  const shop = lazada.createShop();
+  const START = `mutation($input: ChannelAuthorizationInput!) { channelAuthorizationUrl(input: $input) { state userErrors { field code } } }`;
+  const COMPLETE = `mutation($state: String!, $p: [KeyValueInput!]!) { completeChannelAuthorization(state: $state, callbackParams: $p) {
+    channel { id status lastAuthError } userErrors { field code } } }`;
+  const authorize = async (producerId: string) => {
+    const start = await hub.gql(START, {
+      input: {
+        producerId: toGlobalId("Producer", producerId),
+        marketplace: "LAZADA",
+        redirectUri: "https://hub.example.vn/oauth/lazada",
+        baseUrl: lazada.baseUrl,
+        name: "Lazada HTX",
+        appKey: shop.appKey,
+        appSecret: shop.appSecret,
+      },
+    });
+    const p = [{ name: "code", value: lazada.issueAuthCode(shop.shopId) }];
+    return (await hub.gql(COMPLETE, { state: start.data.channelAuthorizationUrl.state, p })).data
+      .completeChannelAuthorization;
+  };
+  const first = await authorize(producerA);
+  expect(first.userErrors).toEqual([]);
+  const id = idOf("Channel", first.channel.id)!;
+  // The marketplace revoked the hub; a call found out, and a buyer's order webhook waited meanwhile.
+  lazada.revokeAuthorization(shop.shopId);
+  await new PgCredentialStore(hub.db.dataSource, hub.services.sync.box, id).markNeedsReauth(
+    "IllegalAccessToken: revoked",
+  );
+  await hub.db.dataSource.query(
+    `INSERT INTO webhook_event (channel_id, event_key, kind, external_order_id, payload)
+     VALUES ($1, 'reauth-test-1', 'order.created', 'LZ-REAUTH-1', 'null')`,
+    [id],
+  );
+  const [{ before }] = await hub.db.dataSource.query(
+    `SELECT count(*)::int AS before FROM sync_run WHERE channel_id = $1 AND kind = 'ORDERS'`,
+    [id],
+  );
+
+  // Another producer cannot take the shop over by authorizing it.
+  expect((await authorize(producerB)).userErrors).toEqual([{ field: "shopId", code: "DUPLICATE" }]);
+
+  const again = await authorize(producerA);
+  expect(again.userErrors).toEqual([]);
+  expect(again.channel).toMatchObject({ id: first.channel.id, status: "ACTIVE", lastAuthError: null });
+  const creds = await new PgCredentialStore(hub.db.dataSource, hub.services.sync.box, id).load();
+  expect(creds.accessToken).toBeTruthy();
+  const [{ n }] = await hub.db.dataSource.query(
+    `SELECT count(*)::int AS n FROM channel WHERE marketplace = 'lazada' AND shop_id = $1`,
+    [shop.shopId],
+  );
+  expect(n).toBe(1);
+  // Catch-up: an order pull from the saved cursor, and the stored webhook handed to an import job.
+  const runs = await hub.db.dataSource.query(
+    `SELECT trigger, details FROM sync_run WHERE channel_id = $1 AND kind = 'ORDERS' ORDER BY queued_at`,
+    [id],
+  );
+  expect(runs.length).toBe(before + 1);
+  expect(runs.at(-1)).toMatchObject({ trigger: "EVENT", details: { reason: "re-authorized" } });
+  const jobs = await hub.db.dataSource.query(
+    `SELECT data FROM pgboss.job WHERE name = 'order-import' AND data->>'channelId' = $1`,
+    [id],
+  );
+  expect(jobs.map((j: { data: { externalOrderIds: string[] } }) => j.data.externalOrderIds)).toContainEqual([
+    "LZ-REAUTH-1",
+  ]);
+}
 
 test("OAuth without app credentials configured or given is a userError naming the env vars", async () => {
   const res = await hub.gql(

@@ -197,7 +197,7 @@ export class ChannelResolver {
   ): Promise<ChannelPayload> {
     return mutate(ctx, { channel: null }, async () => ({
       channel: toChannelType(
-        await new ChannelService(ctx.services.sync).completeAuthorization(
+        await new ChannelService(ctx.services.sync, process.env, ctx.services.queue).completeAuthorization(
           ctx.viewer!,
           state,
           params(callbackParams),
