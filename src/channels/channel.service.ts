@@ -324,8 +324,8 @@ export class ChannelService {
   /**
    * The seller authorized a shop the hub already has (the way out of NEEDS_REAUTH): the same channel
    * takes the new tokens, so its listings, orders and history stay linked, and what waited meanwhile
-   * catches up at once: every dirty listing is pushed, and an order pull resumes from the saved cursor
-   * (webhook events stored while the channel could not be read are imported by that pull's sweep).
+   * catches up at once: every dirty listing is pushed, listings left PENDING are published, an order
+   * pull resumes from the saved cursor, and webhooks stored meanwhile go to an import job.
    */
   private async reauthorize(
     channelId: string,
@@ -353,6 +353,21 @@ export class ChannelService {
           details: { reason: "re-authorized" },
         });
         await this.queue.enqueueRun(run.id);
+        // Publishes that could not run while the shop was unreadable (their runs were cancelled).
+        const [{ products }]: Array<{ products: string[] | null }> = await this.rt.ds.query(
+          `SELECT array_agg(DISTINCT product_id::text) AS products FROM listing
+            WHERE channel_id = $1 AND state = 'PENDING' AND content_review IS NULL`,
+          [channelId],
+        );
+        if (products?.length) {
+          const publish = await createRun(this.rt.ds, {
+            channelId,
+            kind: SyncKind.PUBLISH,
+            trigger: SyncTrigger.EVENT,
+            details: { productIds: products, requestedBy: "re-authorization" },
+          });
+          await this.queue.enqueueRun(publish.id);
+        }
         // Webhooks stored while the shop could not be read: one import job takes them (and sweeps the rest).
         const pending: Array<{ id: string; external_order_id: string }> = await this.rt.ds.query(
           `SELECT id::text, external_order_id FROM webhook_event

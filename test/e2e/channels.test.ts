@@ -231,6 +231,21 @@ async function reauthorizeScenario(): Promise<void> {
      VALUES ($1, 'reauth-test-1', 'order.created', 'LZ-REAUTH-1', 'null')`,
     [id],
   );
+  // …and a publish that could not run: its listing stayed PENDING.
+  const [product] = await hub.db.dataSource.query(
+    `INSERT INTO product (producer_id, name, search_key, slug, category, description)
+     VALUES ($1, 'Cà phê Robusta Đắk Nông', 'ca phe robusta dak nong', 'ca-phe-reauth', 'FOOD', 'Cà phê rang mộc.') RETURNING id`,
+    [producerA],
+  );
+  const [variant] = await hub.db.dataSource.query(
+    `INSERT INTO variant (product_id, producer_id, sku, pack_spec, weight_grams, price_vnd)
+     VALUES ($1, $2, 'CF-REAUTH-1', 'gói 500g', 520, 120000) RETURNING id`,
+    [product.id, producerA],
+  );
+  await hub.db.dataSource.query(
+    `INSERT INTO listing (channel_id, product_id, variant_id, listing_key, state) VALUES ($1, $2, $3, 'CF-REAUTH-1', 'PENDING')`,
+    [id, product.id, variant.id],
+  );
   const [{ before }] = await hub.db.dataSource.query(
     `SELECT count(*)::int AS before FROM sync_run WHERE channel_id = $1 AND kind = 'ORDERS'`,
     [id],
@@ -256,6 +271,11 @@ async function reauthorizeScenario(): Promise<void> {
   );
   expect(runs.length).toBe(before + 1);
   expect(runs.at(-1)).toMatchObject({ trigger: "EVENT", details: { reason: "re-authorized" } });
+  const [publish] = await hub.db.dataSource.query(
+    `SELECT details FROM sync_run WHERE channel_id = $1 AND kind = 'PUBLISH' AND status = 'QUEUED'`,
+    [id],
+  );
+  expect(publish.details).toMatchObject({ productIds: [product.id], requestedBy: "re-authorization" });
   const jobs = await hub.db.dataSource.query(
     `SELECT data FROM pgboss.job WHERE name = 'order-import' AND data->>'channelId' = $1`,
     [id],
