@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const worker = await startWorker(services.sync, queue, { connectionString: scratch.url });
   const scheduler = new SyncScheduler(services.sync, queue);
   const sandboxes = await SandboxProcess.start(seed);
-  const ledger: Ledger = { orders: [], adjustments: [], revokedChannelIds: new Set() };
+  const ledger: Ledger = { orders: [], adjustments: [], revokedChannelIds: new Set(), reauthorized: [] };
   try {
     const { key } = await services.apiKeys.issue({ name: "soak", role: ApiKeyRole.ADMIN });
     const world = await buildWorld({

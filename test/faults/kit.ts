@@ -206,6 +206,10 @@ export interface WorldChannel {
   shopId: string;
   /** The shop whose authorization is revoked during the run. */
   revocable: boolean;
+  /** The app the shop authorized (the seller re-authorizes with it after NEEDS_REAUTH). */
+  appKey: string;
+  appSecret: string;
+  name: string;
 }
 
 export interface World {
@@ -327,7 +331,7 @@ export async function buildWorld(o: WorldOptions): Promise<World> {
       schedules: Object.entries(o.schedules).map(([kind, cron]) => ({ kind: kind as never, cron })),
     });
     await o.sandboxes.call(code, "setWebhookTarget", `${o.hubOrigin}/webhooks/${code}/${ch.id}`);
-    channels.push({ id: ch.id, code, shopId: shop.shopId, revocable });
+    channels.push({ id: ch.id, code, shopId: shop.shopId, revocable, ...app, name: ch.name });
   }
   return { producerId: producer.id, productIds, variants, channels };
 }
@@ -491,8 +495,20 @@ export interface Violation {
 export interface Ledger {
   orders: PlacedOrder[];
   adjustments: Adjustment[];
-  /** Channels revoked during the run (orders on them after revocation may wait for re-authorization). */
+  /** Channels whose authorization the run revoked (the seller re-authorizes them after the alert). */
   revokedChannelIds: Set<string>;
+  /** Every re-authorization the seller did, and why the channel needed it. */
+  reauthorized: Reauthorization[];
+}
+
+export interface Reauthorization {
+  channelId: string;
+  name: string;
+  revoked: boolean;
+  /** The marketplace's answer the hub kept in settings.lastAuthError. */
+  lastAuthError: string;
+  /** An open CHANNEL_NEEDS_REAUTH alert named the channel before the seller acted. */
+  alerted: boolean;
 }
 
 function violation(invariant: string, bad: string[]): Violation[] {
@@ -555,8 +571,6 @@ export async function missingOrders(ds: DataSource, ledger: Ledger): Promise<str
     const k = `${o.channelId}|${o.externalOrderId}`;
     const n = have.get(k) ?? 0;
     if (n === 1) continue;
-    // A revoked shop cannot be read: what the hub received from it waits for re-authorization.
-    if (n === 0 && ledger.revokedChannelIds.has(o.channelId)) continue;
     bad.push(
       `${o.code} order ${o.externalOrderId}: ${n} rows in the hub${pending.has(k) ? " (webhook stored)" : ""}`,
     );
@@ -606,7 +620,7 @@ export async function checkInvariants(
       .sort()
       .join(",");
     if (want !== got) wrongLines.push(`${o.code} ${o.externalOrderId}: marketplace ${want}, hub ${got}`);
-    if (o.status && r.status !== o.status && !ledger.revokedChannelIds.has(o.channelId))
+    if (o.status && r.status !== o.status)
       wrongStatus.push(`${o.code} ${o.externalOrderId}: marketplace ${o.status}, hub ${r.status}`);
   }
   v.push(...violation("order lines as on the marketplace", wrongLines));
@@ -783,13 +797,119 @@ export async function checkInvariants(
   );
   v.push(
     ...violation(
-      "channels with an expired (refreshable) token stay ACTIVE; a revoked one is NEEDS_REAUTH",
-      channels
-        .filter((c) => c.status !== (ledger.revokedChannelIds.has(c.id) ? "NEEDS_REAUTH" : "ACTIVE"))
-        .map((c) => `${c.name}: ${c.status}`),
+      "every channel ends ACTIVE (after the seller re-authorized the ones that needed it)",
+      channels.filter((c) => c.status !== "ACTIVE").map((c) => `${c.name}: ${c.status}`),
+    ),
+  );
+  const reauthorizedIds = new Set(ledger.reauthorized.map((r) => r.channelId));
+  v.push(
+    ...violation(
+      "a revoked shop is noticed (NEEDS_REAUTH) and re-authorized",
+      [...ledger.revokedChannelIds].filter((id) => !reauthorizedIds.has(id)).map((id) => `channel ${id}`),
+    ),
+  );
+  v.push(
+    ...violation(
+      "a channel needing re-authorization is alerted first (CHANNEL_NEEDS_REAUTH)",
+      ledger.reauthorized.filter((r) => !r.alerted).map((r) => r.name),
+    ),
+  );
+  // Expired access tokens are refreshed without the seller. The one way a shop that was not revoked can
+  // still need the seller: its single-use refresh token was spent by a refresh whose answer died with
+  // a killed process (no client can recover that answer); the marketplace then says so.
+  v.push(
+    ...violation(
+      "a shop that was not revoked needs re-authorization only after its refresh token was spent",
+      ledger.reauthorized
+        .filter((r) => !r.revoked && !SPENT_REFRESH.test(r.lastAuthError))
+        .map((r) => `${r.name}: ${r.lastAuthError}`),
     ),
   );
   return v;
+}
+
+/** How each marketplace says a refresh token was already used (or is no longer valid). */
+const SPENT_REFRESH = /already used|invalid_grant|refresh.?token/i;
+
+const GRAPHQL_MARKETPLACE: Record<MarketplaceCode, string> = {
+  shopee: "SHOPEE",
+  lazada: "LAZADA",
+  "tiktok-shop": "TIKTOK_SHOP",
+  tiki: "TIKI",
+};
+
+/**
+ * What a seller does about a CHANNEL_NEEDS_REAUTH alert: authorize the shop again through the hub's
+ * OAuth flow (authorization link, the marketplace's code, callback). Returns what was done; a channel
+ * whose alert has not been raised yet is left for the next call.
+ */
+export async function reauthorizeLostChannels(
+  ds: DataSource,
+  sandboxes: SandboxProcess,
+  origin: string,
+  key: string,
+  world: World,
+  ledger: Ledger,
+): Promise<Reauthorization[]> {
+  const lost: Array<{ id: string; err: string | null; alerted: boolean; since: number }> = await ds.query(
+    `SELECT c.id, c.settings->'lastAuthError'->>'reason' AS err,
+            EXISTS (SELECT 1 FROM alert a WHERE a.rule = 'CHANNEL_NEEDS_REAUTH' AND a.channel_id = c.id
+                       AND a.status <> 'RESOLVED') AS alerted,
+            extract(epoch FROM now() - c.updated_at)::int AS since
+       FROM channel c WHERE c.status = 'NEEDS_REAUTH'`,
+  );
+  const done: Reauthorization[] = [];
+  for (const row of lost) {
+    // Give the alert rules (every 5 s here) time to see it; a seller without an alert would not know.
+    if (!row.alerted && row.since < 30) continue;
+    const ch = world.channels.find((c) => c.id === row.id);
+    if (!ch) throw new Error(`channel ${row.id} is not one of the run's`);
+    const start = await gql(
+      origin,
+      key,
+      `mutation($input: ChannelAuthorizationInput!) { channelAuthorizationUrl(input: $input) { state userErrors { field code message } } }`,
+      {
+        input: {
+          producerId: toGlobalId("Producer", world.producerId),
+          marketplace: GRAPHQL_MARKETPLACE[ch.code],
+          redirectUri: `${origin}/oauth/callback`,
+          baseUrl: sandboxes.urls[ch.code],
+          name: ch.name,
+          appKey: ch.appKey,
+          appSecret: ch.appSecret,
+        },
+      },
+    );
+    const state = start.data?.channelAuthorizationUrl?.state;
+    if (!state) throw new Error(`authorization link refused: ${JSON.stringify(start).slice(0, 400)}`);
+    const code = await sandboxes.call<string>(ch.code, "issueAuthCode", ch.shopId);
+    const res = await gql(
+      origin,
+      key,
+      `mutation($state: String!, $p: [KeyValueInput!]!) { completeChannelAuthorization(state: $state, callbackParams: $p) {
+         channel { id status } userErrors { field code message } } }`,
+      {
+        state,
+        p: [
+          { name: "code", value: code },
+          { name: "shop_id", value: ch.shopId },
+        ],
+      },
+    );
+    const payload = res.data?.completeChannelAuthorization;
+    if (!payload || payload.userErrors.length || payload.channel?.status !== "ACTIVE")
+      throw new Error(`re-authorization refused: ${JSON.stringify(res).slice(0, 400)}`);
+    const r: Reauthorization = {
+      channelId: ch.id,
+      name: ch.name,
+      revoked: ledger.revokedChannelIds.has(ch.id),
+      lastAuthError: row.err ?? "",
+      alerted: row.alerted,
+    };
+    ledger.reauthorized.push(r);
+    done.push(r);
+  }
+  return done;
 }
 
 /** Runs in QUEUED/RUNNING (for over 15 s) that no live job will execute and no dispatcher is executing. */
@@ -831,6 +951,9 @@ export async function unsettledReason(
   faultsEndedAt: number,
 ): Promise<string> {
   const few = (xs: string[]) => `${xs.length} (${xs.slice(0, 3).join("; ")})`;
+  const reauthorized = new Set(ledger.reauthorized.map((r) => r.channelId));
+  const waiting = [...ledger.revokedChannelIds].filter((id) => !reauthorized.has(id));
+  if (waiting.length) return `revoked channels not yet noticed and re-authorized: ${waiting.length}`;
   const missing = await missingOrders(ds, ledger);
   if (missing.length) return `orders not imported: ${few(missing)}`;
   const busy: Array<{ id: string; channel: string }> = await ds.query(

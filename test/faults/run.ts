@@ -42,6 +42,7 @@ import {
   publish,
   SandboxProcess,
   setPrice,
+  reauthorizeLostChannels,
   sleep,
   unsettledReason,
   waitReady,
@@ -120,6 +121,8 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
     HUB_SEED: "false",
     HUB_DATA_DIR: dir,
     LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? "warn",
+    // Alerts every 5 s, so the seller (the suite) hears of a lost authorization quickly.
+    HUB_ALERTS_CRON: "*/5 * * * * *",
     NODE_ENV: "production",
   };
   const ports = await Promise.all(Array.from({ length: o.apis }, () => freePort()));
@@ -145,7 +148,7 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
         supervise: true,
       }),
   );
-  const ledger: Ledger = { orders: [], adjustments: [], revokedChannelIds: new Set() };
+  const ledger: Ledger = { orders: [], adjustments: [], revokedChannelIds: new Set(), reauthorized: [] };
   const stats = {
     serverErrors: 0,
     kills: 0,
@@ -360,6 +363,9 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
     let lastReport = Date.now();
     while (Date.now() - settleStart < o.settleSeconds * 1000) {
       await sleep(2_000);
+      // The seller answers CHANNEL_NEEDS_REAUTH alerts by authorizing the shop again.
+      for (const r of await reauthorizeLostChannels(ds, sandboxes, origin(), key, w, ledger))
+        log(`re-authorized ${r.name}${r.revoked ? " (revoked)" : ""} after: ${r.lastAuthError}`);
       waitingFor = await unsettledReason(ds, sandboxes, w, ledger, end);
       if (!waitingFor) {
         settled = true;
@@ -399,7 +405,7 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
       `${counts.orders} in the end, ${counts.events} webhook events stored), ` +
       `lines ${lines.map((l) => `${l.state} ${l.n}`).join(", ")}; ${ledger.adjustments.length} stock changes, ${stats.priceChanges} price changes; ` +
       `${stats.kills} worker SIGKILLs, ${stats.terminated} backends terminated (${stats.inTransaction} busy), ${stats.apiRestarts} API restarts, ` +
-      `${stats.expired} tokens expired, ${ledger.revokedChannelIds.size} revoked; ${stats.serverErrors} publish attempts answered with a server error; ${counts.runs} sync runs (${counts.takeovers} taken over after a kill), ${counts.failed_items} failed items; ` +
+      `${stats.expired} tokens expired, ${ledger.revokedChannelIds.size} revoked, ${ledger.reauthorized.length} re-authorized by the seller (${ledger.reauthorized.filter((r) => !r.revoked).length} not revoked); ${stats.serverErrors} publish attempts answered with a server error; ${counts.runs} sync runs (${counts.takeovers} taken over after a kill), ${counts.failed_items} failed items; ` +
       `settled ${settled ? "in" : "NOT within"} ${settleSeconds.toFixed(0)} s; ` +
       `${crashes.length} unrequested process exits${crashes.length ? ` (${crashes.slice(0, 3).join("; ")})` : ""}`;
     if (!settled)
