@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     await scheduler.start();
     stoppers.push(() => scheduler.stop());
     // OCOP claims follow certificates that expire by time (once across all workers: see claims-job.ts).
-    const claims = new OcopClaimsJob(services.sync);
+    const claims = new OcopClaimsJob(services.sync, { queue });
     claims.start();
     stoppers.push(() => claims.stop());
     // Sale windows start and end on time (once across all workers: see campaign-ticker.ts).

@@ -16,8 +16,11 @@ import type { DataSource } from "typeorm";
 import { OcopClaimsService, RefreshResult } from "./claims.service";
 import { ContentReviewFollower, type FollowResult } from "./content-reviews";
 import type { SyncRuntime } from "../sync/runtime";
+import type { JobQueue } from "../sync/jobs";
 
 export interface ClaimsJobOptions {
+  /** Where the follow-up queues the publish of a product whose creation the marketplace approved. */
+  queue?: JobQueue | null;
   /** Poll period, ms. Default 2,000. */
   pollMs?: number;
   /** Period of the reviewed-content follow-up (Tiki tracking), ms. Default 5,000. */
@@ -45,7 +48,7 @@ export class OcopClaimsJob {
   ) {
     this.log = o.log ?? rt.log;
     this.service = new OcopClaimsService(rt.ds, rt.clock, this.log);
-    this.reviews = "connectors" in rt ? new ContentReviewFollower(rt) : null;
+    this.reviews = "connectors" in rt ? new ContentReviewFollower(rt, o.queue ?? null) : null;
   }
 
   start(): void {

@@ -13,13 +13,24 @@
  *   (its live content still claims the old star) until a later request is approved, which
  *   content_review {state: REJECTED, hidden: true} tells the next push;
  * - still in review: nothing changes.
+ * A new product's creation request (content_review.kind CREATE, the listing PENDING and unlinked) is
+ * followed the same way: approved → a PUBLISH run for its product links it by SKU (and pushes the
+ * current price and stock); rejected → the listing FAILED with Tiki's reason explained.
  * Run by the OCOP claims job (every worker, throttled); two workers following the same request do
  * the same idempotent things (tracking read, `active: 1`, a conditional UPDATE).
  */
 import type { Logger } from "../common/logger";
-import type { ContentReview, ContentReviewState, RemoteRef } from "../channels/connectors/connector";
+import type {
+  ContentReview,
+  ContentReviewState,
+  MarketplaceCode,
+  RemoteRef,
+} from "../channels/connectors/connector";
 import { explainFailure } from "../sync/explain";
+import type { JobQueue } from "../sync/jobs";
 import { openChannel, type SyncRuntime } from "../sync/runtime";
+import { createRun } from "../sync/sync-run.service";
+import { SyncKind, SyncTrigger } from "../sync/entities/sync-run.entity";
 
 /** The codes publish writes to last_error for an edit still in review: cleared on approval. */
 const REVIEW_CODES = ["CONTENT_IN_REVIEW", "HIDDEN_PENDING_REVIEW"];
@@ -36,29 +47,37 @@ interface PendingRow {
   channel_id: string;
   marketplace: string;
   sku: string;
-  external_item_id: string;
+  external_item_id: string | null;
   external_sku_id: string | null;
+  product_id: string;
   track_id: string;
   hidden: boolean;
   cv: string;
+  create: boolean;
 }
 
 export class ContentReviewFollower {
   private readonly log: Logger | undefined;
 
-  constructor(private readonly rt: SyncRuntime) {
+  constructor(
+    private readonly rt: SyncRuntime,
+    /** Where publishes of approved creations go; without one the scheduler picks the QUEUED run up. */
+    private readonly queue: JobQueue | null = null,
+  ) {
     this.log = rt.log;
   }
 
   async followAll(): Promise<FollowResult> {
     const rows: PendingRow[] = await this.rt.ds.query(
-      `SELECT l.id, l.channel_id, c.marketplace, v.sku, l.external_item_id, l.external_sku_id,
+      `SELECT l.id, l.channel_id, c.marketplace, v.sku, l.external_item_id, l.external_sku_id, l.product_id,
               l.content_review->>'trackId' AS track_id,
               coalesce(l.content_review->>'hidden' = 'true', false) AS hidden,
-              coalesce(l.content_review->>'contentVersion', '0') AS cv
+              coalesce(l.content_review->>'contentVersion', '0') AS cv,
+              coalesce(l.content_review->>'kind' = 'CREATE', false) AS "create"
          FROM listing l JOIN variant v ON v.id = l.variant_id JOIN channel c ON c.id = l.channel_id
         WHERE l.content_review IS NOT NULL AND l.content_review->>'state' = 'IN_REVIEW'
-          AND l.content_review ? 'trackId' AND l.external_item_id IS NOT NULL AND c.status = 'ACTIVE'`,
+          AND l.content_review ? 'trackId' AND c.status = 'ACTIVE'
+          AND (l.external_item_id IS NOT NULL OR l.content_review->>'kind' = 'CREATE')`,
     );
     const out: FollowResult = { checked: 0, approved: 0, rejected: 0, inReview: 0 };
     const byChannel = new Map<string, PendingRow[]>();
@@ -90,7 +109,7 @@ export class ContentReviewFollower {
       refs: list.map(
         (r): RemoteRef => ({
           sku: r.sku,
-          externalItemId: r.external_item_id,
+          externalItemId: r.external_item_id ?? "",
           externalSkuId: r.external_sku_id,
         }),
       ),
@@ -98,7 +117,15 @@ export class ContentReviewFollower {
     const states: ContentReviewState[] = await h.connector.followContentReviews(h.ctx, reviews);
     for (const s of states) {
       out.checked++;
-      const ids = (byTrack.get(s.trackId) ?? []).map((r) => r.id);
+      const rowsOf = byTrack.get(s.trackId) ?? [];
+      const ids = rowsOf.map((r) => r.id);
+      if (rowsOf.some((r) => r.create)) {
+        await this.followCreate(channelId, h.channel.marketplace, s, rowsOf);
+        if (s.state === "approved") out.approved++;
+        else if (s.state === "rejected") out.rejected++;
+        else out.inReview++;
+        continue;
+      }
       if (s.state === "approved") {
         out.approved++;
         // Only while the listing still waits for this request (a newer push replaced it otherwise).
@@ -150,5 +177,61 @@ export class ContentReviewFollower {
       } else out.inReview++;
     }
     return out;
+  }
+
+  /** A new product's creation request was decided (or is still in review: nothing to do). */
+  private async followCreate(
+    channelId: string,
+    marketplace: MarketplaceCode,
+    s: ContentReviewState,
+    rows: PendingRow[],
+  ): Promise<void> {
+    const ids = rows.map((r) => r.id);
+    if (s.state === "approved") {
+      const runId = await this.rt.ds.transaction(async (m) => {
+        const [, n] = await m.query(
+          `UPDATE listing l SET content_review = NULL,
+                  last_error = CASE WHEN l.last_error->>'code' = 'LISTING_IN_REVIEW' THEN NULL ELSE l.last_error END,
+                  updated_at = now()
+            WHERE l.id = ANY($1::uuid[]) AND l.content_review->>'trackId' = $2`,
+          [ids, s.trackId],
+        );
+        if (n === 0) return null; // another worker got there first
+        const run = await createRun(m, {
+          channelId,
+          kind: SyncKind.PUBLISH,
+          trigger: SyncTrigger.EVENT,
+          details: {
+            productIds: [...new Set(rows.map((r) => r.product_id))],
+            requestedBy: "creation approved",
+          },
+        });
+        return run.id;
+      });
+      if (!runId) return;
+      // After the commit; if this process dies first, the scheduler re-queues the QUEUED run.
+      await this.queue?.enqueueRun(runId);
+      this.log?.info({ channelId, trackId: s.trackId }, "product creation approved; publishing to link it");
+      return;
+    }
+    if (s.state !== "rejected") return;
+    const x = explainFailure({
+      remoteCode: "REQUEST_REJECTED",
+      remoteMessage: s.reason ?? undefined,
+      marketplace,
+      kind: "listing",
+    });
+    const error = {
+      ...x,
+      remoteCode: "REQUEST_REJECTED",
+      remoteMessage: s.reason,
+      at: new Date().toISOString(),
+    };
+    await this.rt.ds.query(
+      `UPDATE listing l SET state = 'FAILED', last_error = $3::jsonb, content_review = NULL, updated_at = now()
+        WHERE l.id = ANY($1::uuid[]) AND l.content_review->>'trackId' = $2`,
+      [ids, s.trackId, JSON.stringify(error)],
+    );
+    this.log?.warn({ channelId, trackId: s.trackId, reason: s.reason }, "product creation rejected");
   }
 }

@@ -23,6 +23,8 @@ export interface SandboxFaults {
   webhookShuffle: boolean;
   /** Tiki: how long a content update request stays in review before it is approved or rejected, ms. */
   contentReviewMs?: number;
+  /** Tiki: how long a new product's creation request stays in review before it is approved, ms (default 0). */
+  createReviewMs?: number;
 }
 
 export const NO_FAULTS: SandboxFaults = {

@@ -29,6 +29,7 @@ export type ExplainCode =
   | "PRICE_DRIFT"
   | "CONTENT_REVIEW_REQUIRED"
   | "CONTENT_IN_REVIEW"
+  | "LISTING_IN_REVIEW"
   | "HIDDEN_PENDING_REVIEW"
   | "CONTENT_REVIEW_REJECTED"
   | "REMOTE_REJECTED";
@@ -124,6 +125,15 @@ export const EXPLANATIONS: Record<ExplainCode, Entry> = {
       `Gửi yêu cầu cập nhật sản phẩm trong trang người bán ${c.mp}; hệ thống sẽ gửi lại khi nội dung thay đổi lần sau.`,
     hintEn: (c) =>
       `Submit a product update request in the ${c.mp} seller centre; the hub sends again on the next content change.`,
+  },
+  LISTING_IN_REVIEW: {
+    vi: (c) =>
+      `${c.mp} duyệt mọi sản phẩm mới: yêu cầu tạo sản phẩm đã được gửi và đang chờ duyệt; sản phẩm lên sàn (với giá và tồn kho hiện tại) khi được duyệt.`,
+    en: (c) =>
+      `${c.mp} reviews every new product: the creation request was sent and awaits review; the product goes live (with the current price and stock) once approved.`,
+    hintVi: () => `Không cần làm gì: hệ thống theo dõi yêu cầu và liên kết sản phẩm khi sàn duyệt.`,
+    hintEn: () =>
+      `Nothing to do: the hub follows the request and links the product when the marketplace approves.`,
   },
   CONTENT_IN_REVIEW: {
     vi: (c) =>
@@ -328,6 +338,7 @@ const EXACT: Record<MarketplaceCode, Record<string, ExplainCode>> = {
   tiki: {
     CONTENT_REVIEW_REQUIRED: "CONTENT_REVIEW_REQUIRED",
     CONTENT_IN_REVIEW: "CONTENT_IN_REVIEW",
+    LISTING_IN_REVIEW: "LISTING_IN_REVIEW",
     HIDDEN_PENDING_REVIEW: "HIDDEN_PENDING_REVIEW",
     REQUEST_REJECTED: "CONTENT_REVIEW_REJECTED",
     invalid_grant: "NEEDS_REAUTH",

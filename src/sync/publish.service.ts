@@ -258,7 +258,9 @@ export async function runPublish(rt: SyncRuntime, runId: string): Promise<void> 
   }> = await rt.ds.query(
     `SELECT l.id, l.product_id, v.sku, l.external_item_id, coalesce(l.content_review->>'hidden' = 'true', false) AS hidden
          FROM listing l JOIN variant v ON v.id = l.variant_id
-      WHERE l.channel_id = $1 AND l.product_id = ANY($2::uuid[]) AND l.state IN ('PENDING','LIVE','FAILED')`,
+      WHERE l.channel_id = $1 AND l.product_id = ANY($2::uuid[]) AND l.state IN ('PENDING','LIVE','FAILED')
+        -- A creation the marketplace is still reviewing is not sent twice (two products once approved).
+        AND NOT coalesce(l.content_review->>'kind' = 'CREATE' AND l.content_review->>'state' = 'IN_REVIEW', false)`,
     [channel.id, productIds],
   );
   const wanted = new Set(listings.map((l) => l.id));
@@ -443,6 +445,8 @@ async function recordResults(
   let skipped = 0;
   /** review: the request to follow (listing.content_review); undefined keeps the one in place. */
   const skippedContent: Array<{ id: string; cv: string; error: string; review?: string }> = [];
+  /** New listings whose creation the marketplace reviews (Tiki): PENDING, followed until decided. */
+  const createsInReview: Array<{ id: string; error: string; review: string | null }> = [];
   chunk.forEach((t, i) => {
     const r = results[i] ?? { key: t.built.draft.key, outcome: "failed_retriable", remoteCode: "NO_RESULT" };
     const remoteSku = new Map((r.variants ?? []).map((v) => [v.sku, v.externalSkuId]));
@@ -451,6 +455,52 @@ async function recordResults(
       const value = { priceVnd: v.priceVnd, stock: v.stock, title: t.built.draft.title };
       // "skipped" on an existing listing: price and stock applied, content not (e.g. Tiki reviews
       // content edits): settle price and stock, park this content version with an explanation.
+      if (r.outcome === "skipped" && !t.built.draft.externalItemId) {
+        const x = explainFailure({
+          remoteCode: r.remoteCode,
+          remoteMessage: r.remoteMessage,
+          marketplace,
+          kind: "listing",
+        });
+        const at = new Date().toISOString();
+        createsInReview.push({
+          id: listingId,
+          error: JSON.stringify({
+            ...x,
+            remoteCode: r.remoteCode ?? null,
+            remoteMessage: r.remoteMessage ?? null,
+            at,
+          }),
+          // Followed by src/ocop-claims/content-reviews.ts: approved → published (linked by SKU).
+          review: r.review
+            ? JSON.stringify({
+                state: "IN_REVIEW",
+                kind: "CREATE",
+                trackId: r.review.trackId,
+                hidden: false,
+                contentVersion: v.contentVersion ?? "0",
+                requestedAt: at,
+              } satisfies ContentReviewRecord)
+            : null,
+        });
+        items.push({
+          listingId,
+          sku: v.sku,
+          kind: "listing",
+          status: SyncItemStatus.SKIPPED,
+          value,
+          version: v.contentVersion,
+          remoteCode: r.remoteCode ?? null,
+          remoteMessage: r.remoteMessage ?? null,
+          code: x.code,
+          messageVi: x.messageVi,
+          messageEn: x.messageEn,
+          hintVi: x.hintVi,
+          hintEn: x.hintEn,
+        });
+        skipped++;
+        continue;
+      }
       const contentSkipped = r.outcome === "skipped" && !!t.built.draft.externalItemId;
       if (contentSkipped) {
         const x = explainFailure({
@@ -610,6 +660,18 @@ async function recordResults(
         skippedContent.map((x) => x.cv),
         skippedContent.map((x) => x.error),
         skippedContent.map((x) => x.review ?? null),
+      ],
+    );
+  }
+  if (createsInReview.length) {
+    await rt.ds.query(
+      `UPDATE listing l SET state = 'PENDING', last_error = u.error::jsonb, content_review = u.review::jsonb,
+              updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, error, review) WHERE l.id = u.id`,
+      [
+        createsInReview.map((x) => x.id),
+        createsInReview.map((x) => x.error),
+        createsInReview.map((x) => x.review),
       ],
     );
   }

@@ -15,6 +15,7 @@ import type { JobQueue } from "../../src/sync/jobs";
 import { ApiKeyRole } from "../../src/auth/api-key.entity";
 import { resetRateBudgets } from "../../src/channels/connectors/http/rate-budget";
 import { clearRemoteCatalogCache } from "../../src/channels/mapping.service";
+import { ContentReviewFollower } from "../../src/ocop-claims/content-reviews";
 
 let hub: TestHub;
 const sandboxes = {} as Record<MarketplaceCode, MarketplaceSandbox>;
@@ -404,4 +405,77 @@ test("npm start demo: four sandbox channels for the biggest producer, products L
     hubUrl: "http://127.0.0.1:1",
   });
   expect(again.channels).toEqual([]);
+});
+
+test("Tiki reviews a new product: PENDING and explained meanwhile, linked and LIVE once approved; a lost request fails explained", async () => {
+  const tiki = sandboxes.tiki;
+  tiki.setFaults({ createReviewMs: 300 });
+  try {
+    const pid = await producer("HTX Mật ong Bạc Hà Đồng Văn");
+    const description =
+      "Mật ong hoa bạc hà nguyên chất từ cao nguyên đá Đồng Văn, thu hoạch mùa đông, không pha trộn, kết tinh tự nhiên khi trời lạnh.";
+    const a = await product(pid, {
+      name: "Mật ong bạc hà Đồng Văn",
+      slug: "mo-review-a",
+      sku: "MO-REVIEW-A",
+      description,
+    });
+    const b = await product(pid, {
+      name: "Mật ong bạc hà Mèo Vạc",
+      slug: "mo-review-b",
+      sku: "MO-REVIEW-B",
+      description,
+    });
+    const ch = await connect("tiki", pid);
+    const channelId = idOf("Channel", ch)!;
+    await mapDemoCategories(hub.services.sync, channelId);
+    const res = await hub.gql(PUBLISH, {
+      input: { productIds: [toGlobalId("Product", a), toGlobalId("Product", b)], channelIds: [ch] },
+    });
+    expect(res.data.publishProducts.userErrors).toEqual([]);
+    await drain();
+    const rows = () =>
+      hub.db.dataSource.query(
+        `SELECT v.sku, l.state, l.external_item_id, l.content_review, l.last_error->>'code' AS code,
+                l.last_error->>'messageEn' AS message, l.last_error->>'remoteMessage' AS remote
+           FROM listing l JOIN variant v ON v.id = l.variant_id WHERE l.channel_id = $1 ORDER BY v.sku`,
+        [channelId],
+      );
+    // In review: nothing to link yet, so PENDING (not LIVE without an id), explained, and followed.
+    for (const r of await rows()) {
+      expect(r).toMatchObject({ state: "PENDING", external_item_id: null, code: "LISTING_IN_REVIEW" });
+      expect(r.content_review).toMatchObject({ state: "IN_REVIEW", kind: "CREATE", hidden: false });
+      expect(r.message).toContain("reviews every new product");
+    }
+    // A second publish while Tiki reviews does not send the creation again.
+    await hub.gql(PUBLISH, { input: { productIds: [toGlobalId("Product", a)], channelIds: [ch] } });
+    await drain();
+    const [{ shop_id: shopId }] = await hub.db.dataSource.query(`SELECT shop_id FROM channel WHERE id = $1`, [
+      channelId,
+    ]);
+    expect(tiki.allSkus(shopId)).toEqual([]);
+    // Tiki loses B's request (its track id is unknown): that creation fails, explained.
+    await hub.db.dataSource.query(
+      `UPDATE listing l SET content_review = jsonb_set(l.content_review, '{trackId}', '"lost-track-id"')
+        FROM variant v WHERE v.id = l.variant_id AND v.sku = 'MO-REVIEW-B' AND l.channel_id = $1`,
+      [channelId],
+    );
+    await new Promise((r) => setTimeout(r, 350));
+    const follower = new ContentReviewFollower(hub.services.sync, queue);
+    expect(await follower.followAll()).toMatchObject({ checked: 2, approved: 1, rejected: 1 });
+    expect(await follower.followAll()).toMatchObject({ checked: 0 }); // decided requests are not asked again
+    await drain();
+    const [ra, rb] = await rows();
+    expect(ra).toMatchObject({ sku: "MO-REVIEW-A", state: "LIVE", content_review: null, code: null });
+    expect(ra.external_item_id).toMatch(/^\d+$/);
+    expect(rb).toMatchObject({
+      sku: "MO-REVIEW-B",
+      state: "FAILED",
+      content_review: null,
+      remote: "tracking id not found",
+    });
+    expect(tiki.skuView(shopId, "MO-REVIEW-A")).toMatchObject({ sku: "MO-REVIEW-A" });
+  } finally {
+    tiki.setFaults({ createReviewMs: 0 });
+  }
 });

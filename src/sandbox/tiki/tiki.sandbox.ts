@@ -94,6 +94,8 @@ interface ProductRequest {
   changes?: Partial<Pick<Product, "name" | "description" | "attributes" | "images">>;
   rejectReason?: string | null;
   reason?: string | null;
+  /** Create requests under review (`createReviewMs`): what approval does. */
+  approve?: () => void;
 }
 
 /** Default time an update request spends in review (fault knob `contentReviewMs`). */
@@ -831,8 +833,26 @@ export class TikiSandbox implements MarketplaceSandbox {
     };
     this.requests.set(trackId, request);
     if (this.silentNoop()) return { track_id: trackId, request_id: request.requestId, state: "queuing" };
+    // On Tiki a new product waits for a review; here it is approved at once unless `createReviewMs`.
+    const reviewMs = this.faults.createReviewMs ?? 0;
+    if (reviewMs > 0) {
+      request.state = "awaiting_approve";
+      request.reviewUntil = Date.now() + reviewMs;
+      request.approve = () => this.createProducts(shop, request, body, name, categoryId, attrs, variants);
+    } else this.createProducts(shop, request, body, name, categoryId, attrs, variants);
+    return { track_id: trackId, request_id: request.requestId, state: "queuing" };
+  }
 
-    // Approval is instant here; on Tiki it takes a review (see the connector README).
+  private createProducts(
+    shop: Shop,
+    request: ProductRequest,
+    body: Record<string, unknown>,
+    name: string,
+    categoryId: number,
+    attrs: Record<string, string>,
+    variants: Array<Record<string, unknown>>,
+  ): void {
+    const catalog = this.catalogOf(shop.shopId);
     const superId = variants.length > 1 ? this.nextProductId++ : 0;
     const now = Date.now();
     let first = 0;
@@ -866,7 +886,6 @@ export class TikiSandbox implements MarketplaceSandbox {
     }
     request.state = "approved";
     request.productId = superId || first;
-    return { track_id: trackId, request_id: request.requestId, state: "queuing" };
   }
 
   private priceError(price: unknown): string | null {
@@ -1083,8 +1102,13 @@ export class TikiSandbox implements MarketplaceSandbox {
   private settleReviews(): void {
     const now = Date.now();
     for (const r of this.requests.values()) {
-      if (r.kind !== "update_product" || r.state !== "awaiting_approve" || (r.reviewUntil ?? 0) > now)
+      if (r.state !== "awaiting_approve" || (r.reviewUntil ?? 0) > now) continue;
+      if (r.kind === "create_product") {
+        r.approve?.();
+        r.approve = undefined;
         continue;
+      }
+      if (r.kind !== "update_product") continue;
       if (r.rejectReason) {
         r.state = "rejected";
         r.reason = r.rejectReason;

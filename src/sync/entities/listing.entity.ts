@@ -13,6 +13,8 @@ export type OutboxKind = "price" | "stock" | "content";
 /** `listing.content_review` (see the migration 1764137700005-content-review). */
 export interface ContentReviewRecord {
   state: "IN_REVIEW" | "REJECTED";
+  /** CREATE: a new product's creation request (the listing stays PENDING, unlinked, meanwhile). */
+  kind?: "CREATE" | "UPDATE";
   trackId?: string;
   /** The marketplace product is inactive until a request is approved. */
   hidden: boolean;

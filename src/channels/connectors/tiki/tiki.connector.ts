@@ -278,14 +278,20 @@ export class TikiConnector implements MarketplaceConnector {
         remoteMessage: t.reason ?? "rejected",
       };
     }
-    // Anything short of "approved" is still in Tiki's review; the listing stays PENDING on our side.
+    if (t.state === "approved")
+      return {
+        key: d.key,
+        outcome: "applied",
+        externalItemId: t.product_id ? String(t.product_id) : undefined,
+      };
+    // Still in Tiki's review: nothing to link yet. The listing stays PENDING and the request is
+    // followed (followContentReviews) until Tiki approves or rejects it.
     return {
       key: d.key,
-      outcome: "applied",
-      remoteCode: t.state,
-      externalItemId: t.product_id ? String(t.product_id) : undefined,
-      remoteMessage:
-        t.state === "approved" ? undefined : `product request ${t.request_id} is ${t.state} (in review)`,
+      outcome: "skipped",
+      remoteCode: "LISTING_IN_REVIEW",
+      remoteMessage: `product request ${t.request_id} is ${t.state} (in review)`,
+      review: { trackId: ack.track_id, hidden: false },
     };
   }
 
