@@ -31,6 +31,7 @@ import { NO_FAULTS } from "../../src/sandbox/sandbox";
 import { machine, scratchDatabase } from "../../bench/support";
 import {
   adjustStock,
+  AWAITING_CREATION_REVIEW,
   buildWorld,
   checkInvariants,
   CODES,
@@ -398,14 +399,15 @@ export async function faultRun(o: RunOptions): Promise<RunResult> {
               (SELECT count(*) FROM webhook_event)::int AS events,
               (SELECT count(*) FROM sync_run)::int AS runs,
               (SELECT count(*) FROM sync_run WHERE (details->>'takeovers') IS NOT NULL)::int AS takeovers,
-              (SELECT count(*) FROM sync_item WHERE status = 'FAILED')::int AS failed_items`,
+              (SELECT count(*) FROM sync_item WHERE status = 'FAILED')::int AS failed_items,
+              (SELECT count(*) FROM listing l WHERE ${AWAITING_CREATION_REVIEW})::int AS in_review`,
     );
     const summary =
       `seed ${o.seed}: ${ledger.orders.length} orders placed (${(ledger.orders.length / o.seconds).toFixed(1)}/s; ${imported[0].n} imported when the traffic stopped, ` +
       `${counts.orders} in the end, ${counts.events} webhook events stored), ` +
       `lines ${lines.map((l) => `${l.state} ${l.n}`).join(", ")}; ${ledger.adjustments.length} stock changes, ${stats.priceChanges} price changes; ` +
       `${stats.kills} worker SIGKILLs, ${stats.terminated} backends terminated (${stats.inTransaction} busy), ${stats.apiRestarts} API restarts, ` +
-      `${stats.expired} tokens expired, ${ledger.revokedChannelIds.size} revoked, ${ledger.reauthorized.length} re-authorized by the seller (${ledger.reauthorized.filter((r) => !r.revoked).length} not revoked); ${stats.serverErrors} publish attempts answered with a server error; ${counts.runs} sync runs (${counts.takeovers} taken over after a kill), ${counts.failed_items} failed items; ` +
+      `${stats.expired} tokens expired, ${ledger.revokedChannelIds.size} revoked, ${ledger.reauthorized.length} re-authorized by the seller (${ledger.reauthorized.filter((r) => !r.revoked).length} not revoked); ${stats.serverErrors} publish attempts answered with a server error; ${counts.runs} sync runs (${counts.takeovers} taken over after a kill), ${counts.failed_items} failed items, ${counts.in_review} listings awaiting Tiki's creation review; ` +
       `settled ${settled ? "in" : "NOT within"} ${settleSeconds.toFixed(0)} s; ` +
       `${crashes.length} unrequested process exits${crashes.length ? ` (${crashes.slice(0, 3).join("; ")})` : ""}`;
     if (!settled)
