@@ -453,36 +453,19 @@ async function recordResults(
     for (const v of t.built.variants) {
       const listingId = t.listingBySku.get(v.sku)!;
       const value = { priceVnd: v.priceVnd, stock: v.stock, title: t.built.draft.title };
-      // "skipped" on an existing listing: price and stock applied, content not (e.g. Tiki reviews
-      // content edits): settle price and stock, park this content version with an explanation.
-      if (r.outcome === "skipped" && !t.built.draft.externalItemId) {
+      // A request the marketplace reviews (Tiki): a SKIPPED item and an explanation for the listing,
+      // and the request to follow (src/ocop-claims/content-reviews.ts) when there is one.
+      const parkForReview = (
+        kind: "listing" | "content",
+        review: Pick<ContentReviewRecord, "kind" | "trackId" | "hidden"> | null,
+      ) => {
         const x = explainFailure({
           remoteCode: r.remoteCode,
           remoteMessage: r.remoteMessage,
           marketplace,
-          kind: "listing",
+          kind,
         });
         const at = new Date().toISOString();
-        createsInReview.push({
-          id: listingId,
-          error: JSON.stringify({
-            ...x,
-            remoteCode: r.remoteCode ?? null,
-            remoteMessage: r.remoteMessage ?? null,
-            at,
-          }),
-          // Followed by src/ocop-claims/content-reviews.ts: approved → published (linked by SKU).
-          review: r.review
-            ? JSON.stringify({
-                state: "IN_REVIEW",
-                kind: "CREATE",
-                trackId: r.review.trackId,
-                hidden: false,
-                contentVersion: v.contentVersion ?? "0",
-                requestedAt: at,
-              } satisfies ContentReviewRecord)
-            : null,
-        });
         items.push({
           listingId,
           sku: v.sku,
@@ -499,53 +482,43 @@ async function recordResults(
           hintEn: x.hintEn,
         });
         skipped++;
+        const record: ContentReviewRecord | null = review && {
+          state: "IN_REVIEW",
+          ...review,
+          contentVersion: v.contentVersion ?? "0",
+          requestedAt: at,
+        };
+        return {
+          error: JSON.stringify({
+            ...x,
+            remoteCode: r.remoteCode ?? null,
+            remoteMessage: r.remoteMessage ?? null,
+            at,
+          }),
+          review: record && JSON.stringify(record),
+        };
+      };
+      if (r.outcome === "skipped" && !t.built.draft.externalItemId) {
+        // A new product in the marketplace's review: PENDING until approved (then linked by SKU).
+        const review = r.review
+          ? { kind: "CREATE" as const, trackId: r.review.trackId, hidden: false }
+          : null;
+        createsInReview.push({ id: listingId, ...parkForReview("listing", review) });
         continue;
       }
+      // "skipped" on an existing listing: price and stock applied, content not (e.g. Tiki reviews
+      // content edits): settle price and stock, park this content version with an explanation.
       const contentSkipped = r.outcome === "skipped" && !!t.built.draft.externalItemId;
       if (contentSkipped) {
-        const x = explainFailure({
-          remoteCode: r.remoteCode,
-          remoteMessage: r.remoteMessage,
-          marketplace,
-          kind: "content",
-        });
-        const at = new Date().toISOString();
+        const review = r.review ? { trackId: r.review.trackId, hidden: r.review.hidden } : null;
+        const parked = parkForReview("content", review);
+        // No request to follow keeps the review in place (undefined), rather than clearing it.
         skippedContent.push({
           id: listingId,
           cv: v.contentVersion ?? "0",
-          error: JSON.stringify({
-            ...x,
-            remoteCode: r.remoteCode ?? null,
-            remoteMessage: r.remoteMessage ?? null,
-            at,
-          }),
-          // A reviewed edit (Tiki): followed by src/ocop-claims/content-reviews.ts.
-          review: r.review
-            ? JSON.stringify({
-                state: "IN_REVIEW",
-                trackId: r.review.trackId,
-                hidden: r.review.hidden,
-                contentVersion: v.contentVersion ?? "0",
-                requestedAt: at,
-              } satisfies ContentReviewRecord)
-            : undefined,
+          error: parked.error,
+          review: parked.review ?? undefined,
         });
-        items.push({
-          listingId,
-          sku: v.sku,
-          kind: "listing",
-          status: SyncItemStatus.SKIPPED,
-          value,
-          version: v.contentVersion,
-          remoteCode: r.remoteCode ?? null,
-          remoteMessage: r.remoteMessage ?? null,
-          code: x.code,
-          messageVi: x.messageVi,
-          messageEn: x.messageEn,
-          hintVi: x.hintVi,
-          hintEn: x.hintEn,
-        });
-        skipped++;
       }
       if (r.outcome === "applied" || r.outcome === "skipped") {
         const externalSku =
