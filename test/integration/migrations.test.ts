@@ -129,18 +129,8 @@ describe("migrations", () => {
         `SELECT indexdef FROM pg_indexes WHERE indexname = 'listing_content_review_idx'`,
       );
       expect(idx.indexdef).toMatch(/\(channel_id\) WHERE \(content_review IS NOT NULL\)/);
-      // The follow-up's filter can use the partial index.
-      await qr.startTransaction();
-      await qr.query(`SET LOCAL enable_seqscan = off`);
-      const plan = await qr.query(
-        `EXPLAIN SELECT l.id FROM listing l JOIN channel c ON c.id = l.channel_id
-          WHERE l.content_review IS NOT NULL AND l.content_review->>'state' = 'IN_REVIEW'
-            AND l.content_review ? 'trackId' AND l.external_item_id IS NOT NULL AND c.status = 'ACTIVE'`,
-      );
-      await qr.rollbackTransaction();
-      expect(plan.map((r: { "QUERY PLAN": string }) => r["QUERY PLAN"]).join("\n")).toMatch(
-        /listing_content_review_idx/,
-      );
+      // Whether the planner picks it over listing_channel_key_idx depends on table statistics, so the
+      // definition (partial, on the follow-up's filter) is what is checked, not a plan.
 
       await m.down(qr);
       const down = await ds.query(
