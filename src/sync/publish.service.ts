@@ -651,7 +651,8 @@ async function recordResults(
   if (bad.length) {
     await rt.ds.query(
       // A fatal answer (or the fifth retriable one) parks this content version until it changes again;
-      // a retriable one is retried with backoff by the outbox.
+      // a retriable one is retried with backoff: by the outbox for a LIVE listing, by the scheduler's
+      // retryFailedCreations for a creation.
       `UPDATE listing l SET state = CASE WHEN l.state = 'LIVE' THEN 'LIVE' ELSE 'FAILED' END, last_error = u.error::jsonb,
               content_attempts = CASE WHEN u.fatal THEN 0 ELSE l.content_attempts + 1 END,
               content_failed_version = CASE WHEN u.fatal OR l.content_attempts + 1 >= 5 THEN u.cv ELSE l.content_failed_version END,

@@ -15,7 +15,8 @@ import type { MarketplaceCode } from "../channels/channel.entity";
 import { VN_TIME_ZONE } from "../common/time";
 import type { JobQueue } from "./jobs";
 import type { SyncRuntime } from "./runtime";
-import { finishRun } from "./sync-run.service";
+import { createRun, finishRun } from "./sync-run.service";
+import { SyncKind, SyncTrigger } from "./entities/sync-run.entity";
 
 export interface SchedulerOptions {
   /** How often channels are re-read for schedule changes, ms. Default 30,000. */
@@ -67,6 +68,9 @@ export class SyncScheduler {
     await this.requeueLostRuns().catch((err) => this.log.error({ err }, "re-queueing lost runs failed"));
     await this.finishAbandonedRuns().catch((err) =>
       this.log.error({ err }, "finishing abandoned runs failed"),
+    );
+    await this.retryFailedCreations().catch((err) =>
+      this.log.error({ err }, "retrying failed creations failed"),
     );
     const rows: Array<{ id: string; settings: Record<string, unknown>; marketplace: MarketplaceCode }> =
       await this.rt.ds.query(`SELECT id, settings, marketplace FROM channel WHERE status = 'ACTIVE'`);
@@ -177,6 +181,44 @@ export class SyncScheduler {
           "the process pushing this run stopped before finishing it; its listings stay dirty and are pushed again",
       });
     return rows.length;
+  }
+
+  /**
+   * A new listing whose creation failed with a retriable answer (5xx, timeout, rate limit…) is FAILED
+   * with its explanation and a `content_retry_at` (publish backs off 30 s × 2^attempts, and parks the
+   * version after the fifth try). The outbox only pushes linked LIVE listings, so the retry is a
+   * PUBLISH run for those products, queued here once it is due. The listings are claimed (their
+   * retry time cleared) in the statement that finds them, so two schedulers never queue them twice.
+   */
+  async retryFailedCreations(): Promise<number> {
+    const runIds = await this.rt.ds.transaction(async (m) => {
+      const due: Array<{ channel_id: string; products: string[] }> = await m.query(
+        `WITH claimed AS (
+           UPDATE listing l SET content_retry_at = NULL, updated_at = now()
+            WHERE l.id IN (
+              SELECT l2.id FROM listing l2 JOIN channel c ON c.id = l2.channel_id
+               WHERE l2.state = 'FAILED' AND l2.external_item_id IS NULL AND c.status = 'ACTIVE'
+                 AND l2.content_failed_version IS NULL AND l2.content_retry_at <= now()
+               FOR UPDATE OF l2 SKIP LOCKED)
+           RETURNING l.channel_id, l.product_id)
+         SELECT channel_id, array_agg(DISTINCT product_id::text) AS products FROM claimed GROUP BY channel_id`,
+      );
+      const ids: string[] = [];
+      for (const d of due) {
+        const run = await createRun(m, {
+          channelId: d.channel_id,
+          kind: SyncKind.PUBLISH,
+          trigger: SyncTrigger.RETRY,
+          details: { productIds: d.products, requestedBy: "retry of a failed creation" },
+        });
+        ids.push(run.id);
+      }
+      return ids;
+    });
+    // After the commit; a run whose job is lost here is queued again by requeueLostRuns.
+    for (const id of runIds) await this.queue.enqueueRun(id);
+    if (runIds.length) this.log.info({ runs: runIds.length }, "retrying failed creations");
+    return runIds.length;
   }
 
   /** Scheduled task keys (`<channelId>:<kind>`), for tests and ops. */

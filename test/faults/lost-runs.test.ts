@@ -18,6 +18,7 @@ import { SyncKind } from "../../src/sync/entities/sync-run.entity";
 import { RunningWorker, startWorker } from "../../src/sync/worker";
 import { createTestDatabase, TestDatabase } from "../support/test-db";
 import { insertChannel } from "../support/channel-fixture";
+import { insertCatalogue } from "../support/order-fixture";
 
 let db: TestDatabase;
 let rt: SyncRuntime;
@@ -135,4 +136,44 @@ test("a push run whose dispatcher died is finished as WORKER_LOST; one whose dis
   expect(by.get(abandoned)).toMatchObject({ status: "FINISHED", error_code: "WORKER_LOST", applied: 2 });
   expect(by.get(locked)).toMatchObject({ status: "RUNNING", error_code: null });
   expect(by.get(young)).toMatchObject({ status: "RUNNING", error_code: null });
+});
+
+test("a creation that failed with a retriable answer is published again once due, by one scheduler", async () => {
+  const cat = await insertCatalogue(db.dataSource, { "RETRY-A": 5, "RETRY-B": 5, "RETRY-C": 5 });
+  const channelId = await insertChannel(db.dataSource, {
+    marketplace: "tiki",
+    baseUrl: "http://127.0.0.1:1",
+  });
+  const listing = async (sku: string, retryIn: number | null, failedVersion: number | null) =>
+    db.dataSource.query(
+      `INSERT INTO listing (channel_id, product_id, variant_id, listing_key, state, last_error,
+                            content_version, content_attempts, content_retry_at, content_failed_version)
+       VALUES ($1, $2, $3, $4, 'FAILED', '{"code":"REMOTE_UNAVAILABLE"}', 1, 1,
+               CASE WHEN $5::int IS NULL THEN NULL ELSE now() + make_interval(secs => $5::int) END, $6)`,
+      [channelId, cat.productId, cat.variants[sku], sku, retryIn, failedVersion],
+    );
+  await listing("RETRY-A", -5, null); // due
+  await listing("RETRY-B", 600, null); // backing off
+  await listing("RETRY-C", null, 1); // failed for good (fatal, or the fifth try): explained, not retried
+  const a = new SyncScheduler(rt, queue, { pollMs: 60_000 });
+  const b = new SyncScheduler(rt, queue, { pollMs: 60_000 });
+  const [na, nb] = await Promise.all([a.retryFailedCreations(), b.retryFailedCreations()]);
+  expect(na + nb).toBe(1);
+  const runs = await db.dataSource.query(
+    `SELECT id, kind, trigger, details FROM sync_run WHERE channel_id = $1 AND kind = 'PUBLISH'`,
+    [channelId],
+  );
+  expect(runs).toHaveLength(1);
+  expect(runs[0]).toMatchObject({ trigger: "RETRY", details: { productIds: [cat.productId] } });
+  expect(await jobsOf(runs[0].id)).toBe(1);
+  const left = await db.dataSource.query(
+    `SELECT listing_key, content_retry_at IS NOT NULL AS waiting FROM listing WHERE channel_id = $1 ORDER BY listing_key`,
+    [channelId],
+  );
+  expect(left).toEqual([
+    { listing_key: "RETRY-A", waiting: false },
+    { listing_key: "RETRY-B", waiting: true },
+    { listing_key: "RETRY-C", waiting: false },
+  ]);
+  expect(await a.retryFailedCreations()).toBe(0); // claimed: not queued again
 });
