@@ -29,6 +29,7 @@ import { CampaignPromotions1764137700001 } from "../../migrations/1764137700001-
 import { OcopClaims1764137700003 } from "../../migrations/1764137700003-ocop-claims";
 import { Reviews1764137700002 } from "../../migrations/1764137700002-reviews";
 import { ContentReview1764137700005 } from "../../migrations/1764137700005-content-review";
+import { StockRefusals1764137700006 } from "../../migrations/1764137700006-stock-refusals";
 
 export const ENTITIES = [
   Organization,
@@ -68,4 +69,5 @@ export const MIGRATIONS = [
   OcopClaims1764137700003,
   Reviews1764137700002,
   ContentReview1764137700005,
+  StockRefusals1764137700006,
 ];

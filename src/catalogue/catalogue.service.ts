@@ -57,6 +57,21 @@ const isUniqueViolation = (e: unknown, constraint?: string) =>
   (e as { code?: string }).code === "23505" &&
   (!constraint || (e as { constraint?: string }).constraint === constraint);
 
+/** The refusal stored for a referenced stock change, thrown again (see recordRefusal). */
+async function throwStoredRefusal(
+  m: EntityManager,
+  variantId: string,
+  kind: string,
+  reference: string,
+): Promise<void> {
+  const [r]: Array<{ code: UserErrorSpec["code"]; field: string; params: UserErrorSpec["params"] }> =
+    await m.query(
+      `SELECT code, field, params FROM stock_refusal WHERE variant_id = $1 AND kind = $2 AND reference = $3`,
+      [variantId, kind, reference],
+    );
+  if (r) throw UserErrors.one(r.field, r.code, r.params);
+}
+
 export class CatalogueService {
   constructor(
     private readonly ds: DataSource,
@@ -438,23 +453,71 @@ export class CatalogueService {
     if (input.reference && input.reference.length > 200)
       errors.push({ field: "reference", code: "TOO_LONG", params: { max: 200 } });
     if (errors.length) throw new UserErrors(errors);
-    return this.ds.transaction(async (m) => {
-      const variant = await this.lockVariant(m, viewer, input.variantId);
-      const result = await applyStockChange(
-        m,
-        {
-          variantId: variant.id,
-          onHandDelta: input.delta,
-          reservedDelta: 0,
-          kind: StockMovementKind.ADJUSTMENT,
-          reason: nfc(input.reason),
-          reference: input.reference ?? null,
-          actor: viewer.actor,
-        },
-        "delta",
+    const reference = input.reference || null;
+    try {
+      return await this.ds.transaction(async (m) => {
+        const variant = await this.lockVariant(m, viewer, input.variantId);
+        // A reference answers the same way every time: refused once, refused for good.
+        if (reference) await throwStoredRefusal(m, variant.id, StockMovementKind.ADJUSTMENT, reference);
+        const result = await applyStockChange(
+          m,
+          {
+            variantId: variant.id,
+            onHandDelta: input.delta,
+            reservedDelta: 0,
+            kind: StockMovementKind.ADJUSTMENT,
+            reason: nfc(input.reason),
+            reference,
+            actor: viewer.actor,
+          },
+          "delta",
+        );
+        return { variant, ...result };
+      });
+    } catch (e) {
+      // Recorded after the rollback, under the same row lock, so an earlier attempt of this reference
+      // still running somewhere cannot apply after the client was told "refused".
+      if (reference && e instanceof UserErrors)
+        return this.recordRefusal(viewer, input.variantId, reference, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Stores the refusal of a referenced adjustment and throws it, unless an attempt with the same
+   * reference applied meanwhile: then that is the answer.
+   */
+  private async recordRefusal(
+    viewer: Viewer,
+    variantGlobalId: string,
+    reference: string,
+    refusal: UserErrors,
+  ): Promise<{ variant: Variant; onHand: number; reserved: number; applied: boolean }> {
+    const applied = await this.ds.transaction(async (m) => {
+      const variant = await this.lockVariant(m, viewer, variantGlobalId);
+      const [prior] = await m.query(
+        `SELECT on_hand_after, reserved_after FROM stock_movement WHERE variant_id = $1 AND kind = $2 AND reference = $3`,
+        [variant.id, StockMovementKind.ADJUSTMENT, reference],
       );
-      return { variant, ...result };
+      if (prior)
+        return { variant, onHand: prior.on_hand_after, reserved: prior.reserved_after, applied: false };
+      const [first] = refusal.errors;
+      await m.query(
+        `INSERT INTO stock_refusal (variant_id, kind, reference, code, field, params)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+        [
+          variant.id,
+          StockMovementKind.ADJUSTMENT,
+          reference,
+          first.code,
+          first.field,
+          JSON.stringify(first.params ?? {}),
+        ],
+      );
+      return null;
     });
+    if (applied) return applied;
+    throw refusal;
   }
 
   // ---------- certifications ----------

@@ -77,6 +77,33 @@ describe("stock", () => {
     await ledgerMatchesStock();
   });
 
+  it("a refused reference stays refused, even once the stock would allow it (a late earlier attempt cannot apply)", async () => {
+    const input = {
+      variantId,
+      delta: -30,
+      reason: "xuất kho / dispatch",
+      reference: "dispatch-2026-11-26-7",
+    };
+    const refused = await hub.gql(ADJ, { input });
+    expect(refused.data.adjustStock.userErrors[0]).toMatchObject({ field: "delta", code: "BELOW_RESERVED" });
+    // Stock arrives; an attempt with the same reference (a retry, or the first one that was still
+    // waiting somewhere) now gets the same answer instead of applying.
+    await hub.gql(ADJ, { input: { variantId, delta: 40, reason: "nhập lô mới / new batch" } });
+    const again = await hub.gql(ADJ, { input }, { lang: "en" });
+    expect(again.data.adjustStock.userErrors).toEqual([
+      expect.objectContaining({ field: "delta", code: "BELOW_RESERVED" }),
+    ]);
+    expect(again.data.adjustStock.userErrors[0].message).toMatch(/reserved/i);
+    const [{ n }] = await hub.db.dataSource.query(
+      `SELECT count(*)::int AS n FROM stock_movement WHERE reference = 'dispatch-2026-11-26-7'`,
+    );
+    expect(n).toBe(0);
+    // A new reference is a new request.
+    const fresh = await hub.gql(ADJ, { input: { ...input, reference: "dispatch-2026-11-26-8" } });
+    expect(fresh.data.adjustStock).toMatchObject({ applied: true, userErrors: [] });
+    await ledgerMatchesStock();
+  });
+
   it("loses no update under 40 concurrent adjustments", async () => {
     const before = (
       await hub.gql(`query($id: ID!) { node(id: $id) { ... on Variant { stock { onHand } } } }`, {
