@@ -147,13 +147,13 @@ test("connect refuses a non-http base URL and missing secrets with field-level u
   ]);
 });
 
-test("connect by OAuth: authorization link, callback with the sandbox's code, single-use state", async () => {
-  const shop = lazada.createShop();
-  const start = await hub.gql(
+/** Starts the OAuth flow for a Lazada sandbox shop, as the console does. */
+function startLazadaAuthorization(shop: { appKey: string; appSecret: string }, producerId: string) {
+  return hub.gql(
     `mutation($input: ChannelAuthorizationInput!) { channelAuthorizationUrl(input: $input) { url state expiresAt userErrors { field code } } }`,
     {
       input: {
-        producerId: toGlobalId("Producer", producerA),
+        producerId: toGlobalId("Producer", producerId),
         marketplace: "LAZADA",
         redirectUri: "https://hub.example.vn/oauth/lazada",
         baseUrl: lazada.baseUrl,
@@ -163,6 +163,11 @@ test("connect by OAuth: authorization link, callback with the sandbox's code, si
       },
     },
   );
+}
+
+test("connect by OAuth: authorization link, callback with the sandbox's code, single-use state", async () => {
+  const shop = lazada.createShop();
+  const start = await startLazadaAuthorization(shop, producerA);
   const { url, state, userErrors } = start.data.channelAuthorizationUrl;
   expect(userErrors).toEqual([]);
   expect(url).toContain(encodeURIComponent(state).slice(0, 10));
@@ -199,21 +204,10 @@ test("re-authorizing a shop that went NEEDS_REAUTH revives the same channel and 
 
 async function reauthorizeScenario(): Promise<void> {
   const shop = lazada.createShop();
-  const START = `mutation($input: ChannelAuthorizationInput!) { channelAuthorizationUrl(input: $input) { state userErrors { field code } } }`;
   const COMPLETE = `mutation($state: String!, $p: [KeyValueInput!]!) { completeChannelAuthorization(state: $state, callbackParams: $p) {
     channel { id status lastAuthError } userErrors { field code } } }`;
   const authorize = async (producerId: string) => {
-    const start = await hub.gql(START, {
-      input: {
-        producerId: toGlobalId("Producer", producerId),
-        marketplace: "LAZADA",
-        redirectUri: "https://hub.example.vn/oauth/lazada",
-        baseUrl: lazada.baseUrl,
-        name: "Lazada HTX",
-        appKey: shop.appKey,
-        appSecret: shop.appSecret,
-      },
-    });
+    const start = await startLazadaAuthorization(shop, producerId);
     const p = [{ name: "code", value: lazada.issueAuthCode(shop.shopId) }];
     return (await hub.gql(COMPLETE, { state: start.data.channelAuthorizationUrl.state, p })).data
       .completeChannelAuthorization;
