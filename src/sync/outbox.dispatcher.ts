@@ -23,7 +23,14 @@ import { desiredValues } from "./desired-state";
 import { runPublish } from "./publish.service";
 import { explainFailure, type Explanation } from "./explain";
 import { ChannelHandle, ChannelUnavailableError, openChannel, type SyncRuntime } from "./runtime";
-import { createRun, finishRun, recordItems, startRun, type ItemRecord } from "./sync-run.service";
+import {
+  createRun,
+  finishRun,
+  recordItems,
+  startRun,
+  type ItemRecord,
+  type RunTotals,
+} from "./sync-run.service";
 import { SyncRunStatus } from "./entities/sync-run.entity";
 import { chunk, mapLimit } from "../common/collections";
 import { observePropagation } from "../observability/registry";
@@ -143,6 +150,26 @@ interface DispatchState {
   errorMessage: string | null;
 }
 
+/** What a dispatch achieved, as the totals its sync run is finished with. */
+function runTotals(
+  state: DispatchState,
+  errorCode: string | null,
+  errorMessage: string | null,
+  extra: Record<string, unknown> = {},
+): RunTotals {
+  const { total, applied, skipped, failed, retrying } = state.items;
+  return {
+    total,
+    applied,
+    skipped,
+    failed,
+    calls: state.calls,
+    errorCode,
+    errorMessage,
+    details: { cycles: state.cycles, retrying, ...extra },
+  };
+}
+
 /** Changes to one listing within one hold that make it "hot" (its next hold is doubled). */
 const HOT_CHANGES = 3;
 
@@ -215,32 +242,22 @@ export class OutboxDispatcher {
       }
       const remaining = await this.dirtyCount(qr, channelId, kind);
       if (state.runId) {
-        await finishRun(qr, state.runId, {
-          total: state.items.total,
-          applied: state.items.applied,
-          skipped: state.items.skipped,
-          failed: state.items.failed,
-          calls: state.calls,
-          errorCode: state.errorCode,
-          errorMessage: state.errorMessage,
-          details: { cycles: state.cycles, retrying: state.items.retrying, remaining },
-        });
+        await finishRun(
+          qr,
+          state.runId,
+          runTotals(state, state.errorCode, state.errorMessage, { remaining }),
+        );
       }
       return { runId: state.runId, pushed: state.pushed, failed: state.failed, remaining };
     } catch (e) {
       // A run this dispatch created must not stay RUNNING (the worker's own runs are its to finish).
       // The listings stay dirty: the next notification or sweep pushes them again.
       if (state.ownRun && state.runId) {
-        await finishRun(qr, state.runId, {
-          total: state.items.total,
-          applied: state.items.applied,
-          skipped: state.items.skipped,
-          failed: state.items.failed,
-          calls: state.calls,
-          errorCode: "INTERNAL_ERROR",
-          errorMessage: e instanceof Error ? e.message : String(e),
-          details: { cycles: state.cycles, retrying: state.items.retrying },
-        }).catch(() => undefined); // the database itself may be what failed; the scheduler closes it later
+        await finishRun(
+          qr,
+          state.runId,
+          runTotals(state, "INTERNAL_ERROR", e instanceof Error ? e.message : String(e)),
+        ).catch(() => undefined); // the database itself may be what failed; the scheduler closes it later
       }
       throw e;
     } finally {
