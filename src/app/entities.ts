@@ -30,6 +30,7 @@ import { OcopClaims1764137700003 } from "../../migrations/1764137700003-ocop-cla
 import { Reviews1764137700002 } from "../../migrations/1764137700002-reviews";
 import { ContentReview1764137700005 } from "../../migrations/1764137700005-content-review";
 import { StockRefusals1764137700006 } from "../../migrations/1764137700006-stock-refusals";
+import { SearchIndexNoPendingList1764137700007 } from "../../migrations/1764137700007-search-index-no-pending-list";
 
 export const ENTITIES = [
   Organization,
@@ -70,4 +71,5 @@ export const MIGRATIONS = [
   Reviews1764137700002,
   ContentReview1764137700005,
   StockRefusals1764137700006,
+  SearchIndexNoPendingList1764137700007,
 ];

@@ -46,6 +46,17 @@ describe("migrations", () => {
     await expect(db.dataSource.query(`DELETE FROM stock_movement`)).rejects.toThrow(/append-only/);
   });
 
+  it("keeps the catalogue's word indexes free of a GIN pending list, which every search would scan", async () => {
+    const rows: Array<{ index: string; options: string[] | null }> = await db.dataSource.query(
+      `SELECT c.relname AS index, c.reloptions AS options FROM pg_class c
+        WHERE c.relname IN ('product_search_words_gin', 'producer_name_words_gin') ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { index: "producer_name_words_gin", options: ["fastupdate=off"] },
+      { index: "product_search_words_gin", options: ["fastupdate=off"] },
+    ]);
+  });
+
   it("moves a Tiki content review out of last_error into listing.content_review, and back", async () => {
     const ds = db.dataSource;
     const m = new ContentReview1764137700005();
