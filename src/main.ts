@@ -77,6 +77,11 @@ async function main(): Promise<void> {
   stoppers.push(() => dataSource.destroy());
   const applied = await migrate(dataSource);
   if (applied.length) log.info({ migrations: applied }, "migrations applied");
+  const [{ autovacuum }] = await dataSource.query(`SELECT current_setting('autovacuum') AS autovacuum`);
+  if (autovacuum !== "on")
+    // The outbox, the queue and stock levels are updated all day; without vacuum they bloat and the
+    // planner's statistics go stale (bulk imports refresh the catalogue's own; nothing else does).
+    log.warn("PostgreSQL autovacuum is off: hot tables will bloat and plans go stale; turn it on in production");
 
   if (config.seed && (config.role === "all" || config.role === "api")) {
     const seeded = await seedIfEmpty(dataSource, log, { demoPrices: config.role === "all" });

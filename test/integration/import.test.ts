@@ -50,6 +50,20 @@ describe("importCsv", () => {
     expect(noPrice.price_vnd).toBeNull();
   });
 
+  it("refreshes the catalogue's planner statistics after that bulk import, as autovacuum would later", async () => {
+    // The first import wrote 112 products into empty tables: more than autovacuum's 50 + 10% rule.
+    const stats = await q(
+      `SELECT relname, reltuples::int AS n FROM pg_class
+        WHERE relname IN ('product', 'variant', 'stock_level', 'ocop_certification') ORDER BY relname`,
+    );
+    expect(stats).toEqual([
+      { relname: "ocop_certification", n: 112 },
+      { relname: "product", n: 112 },
+      { relname: "stock_level", n: 112 },
+      { relname: "variant", n: 112 },
+    ]);
+  });
+
   it("re-importing the same file changes nothing and issues no writes", async () => {
     const before =
       await q(`SELECT (SELECT max(updated_at) FROM product) AS p, (SELECT max(updated_at) FROM variant) AS v,
