@@ -81,7 +81,9 @@ async function main(): Promise<void> {
   if (autovacuum !== "on")
     // The outbox, the queue and stock levels are updated all day; without vacuum they bloat and the
     // planner's statistics go stale (bulk imports refresh the catalogue's own; nothing else does).
-    log.warn("PostgreSQL autovacuum is off: hot tables will bloat and plans go stale; turn it on in production");
+    log.warn(
+      "PostgreSQL autovacuum is off: hot tables will bloat and plans go stale; turn it on in production",
+    );
 
   if (config.seed && (config.role === "all" || config.role === "api")) {
     const seeded = await seedIfEmpty(dataSource, log, { demoPrices: config.role === "all" });
