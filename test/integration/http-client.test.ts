@@ -226,7 +226,24 @@ describe("MarketplaceHttpClient over real HTTP", () => {
     expect(store.reauthReasons).toEqual([]);
   });
 
-  it("marks the channel NEEDS_REAUTH when the token is still refused after one refresh", async () => {
+  it("refreshes again when the new token is refused too (expired again while the retry waited)", async () => {
+    // Found by the fault suite: the marketplace expired the shop's tokens between a successful refresh
+    // and the retry, and the hub sent a healthy shop to its seller for re-authorization.
+    handler = (_s, n) =>
+      n <= 2 ? { status: 401, body: { error: "token_expired", message: "access token expired" } } : ok;
+    const { ctx, store } = context();
+    let refreshes = 0;
+    await expect(
+      client().send(ctx, get(), async () => {
+        refreshes++;
+      }),
+    ).resolves.toBeDefined();
+    expect(refreshes).toBe(2);
+    expect(seen).toHaveLength(3);
+    expect(store.reauthReasons).toEqual([]);
+  });
+
+  it("marks the channel NEEDS_REAUTH when the token is still refused after three refreshes", async () => {
     handler = () => ({ status: 401, body: { error: "token_expired", message: "invalid token" } });
     const { ctx, store } = context();
     let refreshes = 0;
@@ -236,9 +253,10 @@ describe("MarketplaceHttpClient over real HTTP", () => {
       })
       .catch((e) => e);
     expect(err).toBeInstanceOf(NeedsReauthError);
-    expect(refreshes).toBe(1);
-    expect(seen).toHaveLength(2);
+    expect(refreshes).toBe(3);
+    expect(seen).toHaveLength(4);
     expect(store.reauthReasons).toHaveLength(1);
+    expect(store.reauthReasons[0]).toContain("still refused after 3 token refreshes");
   });
 
   it("marks NEEDS_REAUTH at once on a revoked authorization, without retrying or refreshing", async () => {

@@ -45,6 +45,12 @@ export interface MarketplaceHttpClientOptions {
   backoffMaxMs?: number;
   /** Refresh proactively when the stored access token expires within this many ms (default 60_000). */
   refreshSkewMs?: number;
+  /**
+   * Token refreshes one call may make before the shop is marked NEEDS_REAUTH (default 3). A refresh
+   * that succeeds proves the authorization alive; a new token refused right after it (expired again,
+   * say, while the retry waited for the rate budget) is worth another refresh, not a seller's visit.
+   */
+  maxRefreshesPerCall?: number;
   /** Default Date.now. */
   now?: () => number;
   /** Default setTimeout-based. */
@@ -189,6 +195,7 @@ export class MarketplaceHttpClient {
   private readonly rateLimitWaitCapMs: number;
   private readonly maxRateLimited: number;
   private readonly refreshSkewMs: number;
+  private readonly maxRefreshesPerCall: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -200,6 +207,7 @@ export class MarketplaceHttpClient {
     this.rateLimitWaitCapMs = opts.rateLimitWaitCapMs ?? 120_000;
     this.maxRateLimited = opts.maxRateLimited ?? 30;
     this.refreshSkewMs = opts.refreshSkewMs ?? 60_000;
+    this.maxRefreshesPerCall = opts.maxRefreshesPerCall ?? 3;
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? realSleep;
     this.random = opts.random ?? Math.random;
@@ -209,8 +217,9 @@ export class MarketplaceHttpClient {
    * Shop call: loads credentials from ctx.credentials, signs (auth "shop"), waits for the
    * (marketplace, shop) rate budget, sends to ctx.baseUrl + req.path, classifies; retries 'retry'
    * with backoff; on 'rate_limited' slows the budget and retries; on 'refresh_token' calls
-   * `refresh()` once (the connector's refreshToken(ctx)), reloads credentials and retries once; a
-   * second auth failure or 'needs_reauth' marks the channel and throws NeedsReauthError.
+   * `refresh()` (the connector's refreshToken(ctx)), reloads credentials and retries, up to
+   * maxRefreshesPerCall times; a token still refused after that, a refused refresh, or
+   * 'needs_reauth' marks the channel and throws NeedsReauthError.
    * Returns the parsed body.
    */
   async send<T = unknown>(
@@ -220,9 +229,9 @@ export class MarketplaceHttpClient {
   ): Promise<T> {
     const clock = ctx.now ?? this.now;
     let creds = await this.loadCredentials(ctx);
-    let refreshed = false;
+    let refreshes = 0;
     const doRefresh = async () => {
-      refreshed = true;
+      refreshes++;
       try {
         await refresh!();
       } catch (e) {
@@ -263,13 +272,18 @@ export class MarketplaceHttpClient {
         case "success":
           return res!.body as T;
         case "refresh_token":
-          if (refresh && !refreshed) {
+          if (refresh && refreshes < this.maxRefreshesPerCall) {
             await doRefresh();
             continue;
           }
           if (!refresh)
             throw this.error("fatal", cls.code, `${cls.message} (no token refresh available)`, req, res);
-          return this.needsReauth(ctx, cls.code, `${cls.message} (still refused after a token refresh)`, req);
+          return this.needsReauth(
+            ctx,
+            cls.code,
+            `${cls.message} (still refused after ${refreshes} token refresh${refreshes === 1 ? "" : "es"})`,
+            req,
+          );
         case "needs_reauth":
           return this.needsReauth(ctx, cls.code, cls.message, req);
         default:
