@@ -79,8 +79,12 @@ export async function reconcile(rt: SyncRuntime, runId: string, queue?: JobQueue
     for (;;) {
       const rows: Row[] = await rt.ds.query(
         `SELECT l.id, l.product_id, v.sku, l.external_item_id, l.external_sku_id, l.pushed_price_vnd, l.pushed_stock,
-                l.price_version > l.price_pushed_version AS price_dirty,
-                l.stock_version > l.stock_pushed_version AS stock_dirty
+                -- In flight: a newer version waits to be pushed. A version parked as failed (retries used
+                -- up) is not, so a marketplace still showing the old value is drift, and is pushed again.
+                l.price_version > l.price_pushed_version
+                  AND (l.price_failed_version IS NULL OR l.price_failed_version < l.price_version) AS price_dirty,
+                l.stock_version > l.stock_pushed_version
+                  AND (l.stock_failed_version IS NULL OR l.stock_failed_version < l.stock_version) AS stock_dirty
            FROM listing l JOIN variant v ON v.id = l.variant_id
           WHERE l.channel_id = $1 AND l.state = 'LIVE' AND l.external_item_id IS NOT NULL AND l.id > $2
           ORDER BY l.id LIMIT $3`,

@@ -676,6 +676,43 @@ describe("reconciliation", () => {
     expect(l).toMatchObject({ state: "PENDING", external_item_id: null, external_sku_id: null });
   });
 
+  it("pushes again a change whose retries were used up while the marketplace still shows the old value", async () => {
+    // Found by the fault suite (seed 1093658468): a stock push failed five times in a row under 30 %
+    // injected errors, the listing was parked as failed, and reconciliation skipped it as "in flight",
+    // so the marketplace kept the old stock for good.
+    const own = await connect("lazada");
+    const s = await seedProduct(["lazada"], 1, { lazada: own });
+    const { channelId, shopId } = own;
+    sandboxes.lazada.setFaults({ silentNoopRate: 1 });
+    await setOnHand(s.variantIds[0], 4);
+    const parked = await new OutboxDispatcher(rt, { ...fast, maxAttempts: 2 }).dispatch(
+      channelId,
+      "stock",
+      SyncTrigger.EVENT,
+    );
+    sandboxes.lazada.setFaults({ silentNoopRate: 0 });
+    expect(parked).toMatchObject({ pushed: 0, failed: 1, remaining: 0 });
+    const before = await listing(s.listings.lazada[0]);
+    expect(before.stock_failed_version).toBe(before.stock_version);
+    expect(sandboxes.lazada.skuView(shopId, s.skus[0])!.stock).toBe(20);
+
+    const run = await createRun(db.dataSource, {
+      channelId,
+      kind: SyncKind.RECONCILE,
+      trigger: SyncTrigger.SCHEDULE,
+    });
+    await reconcile(rt, run.id);
+    const [done] = await db.dataSource.query(`SELECT details FROM sync_run WHERE id = $1`, [run.id]);
+    expect(done.details).toMatchObject({ stockDrift: 1 });
+    const after = await listing(s.listings.lazada[0]);
+    expect(after.stock_failed_version).toBeNull();
+    expect(Number(after.stock_version)).toBeGreaterThan(Number(before.stock_version));
+    expect(
+      await new OutboxDispatcher(rt, fast).dispatch(channelId, "stock", SyncTrigger.EVENT),
+    ).toMatchObject({ pushed: 1, remaining: 0 });
+    expect(sandboxes.lazada.skuView(shopId, s.skus[0])!.stock).toBe(4);
+  });
+
   it("finds drift made on the marketplace, records it and repairs it through the outbox", async () => {
     // A channel of its own, so listings of the other tests are not part of its walk.
     const own = await connect("lazada");
