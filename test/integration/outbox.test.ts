@@ -635,6 +635,18 @@ describe("compare-and-set and retries", () => {
 });
 
 describe("reconciliation", () => {
+  /** Runs one reconciliation of the channel and returns its finished sync_run row. */
+  async function reconcileNow(channelId: string, queue?: Parameters<typeof reconcile>[2]) {
+    const run = await createRun(db.dataSource, {
+      channelId,
+      kind: SyncKind.RECONCILE,
+      trigger: SyncTrigger.SCHEDULE,
+    });
+    await reconcile(rt, run.id, queue);
+    const [done] = await db.dataSource.query(`SELECT * FROM sync_run WHERE id = $1`, [run.id]);
+    return done;
+  }
+
   it("puts a listing the marketplace does not have back to PENDING and queues its product's publish", async () => {
     const own = await connect("tiktok-shop");
     const s = await seedProduct([]);
@@ -651,13 +663,7 @@ describe("reconciliation", () => {
       enqueueRun: async (id: string) => void queued.push(id),
       enqueueOrderImport: async () => {},
     };
-    const run = await createRun(db.dataSource, {
-      channelId: own.channelId,
-      kind: SyncKind.RECONCILE,
-      trigger: SyncTrigger.SCHEDULE,
-    });
-    await reconcile(rt, run.id, queue);
-    const [done] = await db.dataSource.query(`SELECT details FROM sync_run WHERE id = $1`, [run.id]);
+    const done = await reconcileNow(own.channelId, queue);
     expect(done.details).toMatchObject({ notFound: 1, republishRuns: queued });
     expect(queued).toHaveLength(1);
     const [republish] = await db.dataSource.query(
@@ -696,13 +702,7 @@ describe("reconciliation", () => {
     expect(before.stock_failed_version).toBe(before.stock_version);
     expect(sandboxes.lazada.skuView(shopId, s.skus[0])!.stock).toBe(20);
 
-    const run = await createRun(db.dataSource, {
-      channelId,
-      kind: SyncKind.RECONCILE,
-      trigger: SyncTrigger.SCHEDULE,
-    });
-    await reconcile(rt, run.id);
-    const [done] = await db.dataSource.query(`SELECT details FROM sync_run WHERE id = $1`, [run.id]);
+    const done = await reconcileNow(channelId);
     expect(done.details).toMatchObject({ stockDrift: 1 });
     const after = await listing(s.listings.lazada[0]);
     expect(after.stock_failed_version).toBeNull();
@@ -738,16 +738,10 @@ describe("reconciliation", () => {
     ]);
     expect(sandboxes.lazada.skuView(shopId, s.skus[0])!.stock).toBe(17);
 
-    const run = await createRun(db.dataSource, {
-      channelId,
-      kind: SyncKind.RECONCILE,
-      trigger: SyncTrigger.SCHEDULE,
-    });
-    await reconcile(rt, run.id);
-    const [done] = await db.dataSource.query(`SELECT * FROM sync_run WHERE id = $1`, [run.id]);
+    const done = await reconcileNow(channelId);
     expect(done).toMatchObject({ status: "FINISHED", outcome: "SUCCEEDED", total: 2 });
     expect(done.details).toMatchObject({ drift: 2, stockDrift: 1, priceDrift: 1, notFound: 0 });
-    const drift = await items(run.id);
+    const drift = await items(done.id);
     expect(
       drift.map((i: { code: string; value: unknown; listing_id: string }) => [i.code, i.listing_id, i.value]),
     ).toEqual(
@@ -770,13 +764,7 @@ describe("reconciliation", () => {
     expect(sandboxes.lazada.skuView(shopId, s.skus[1])!.priceVnd).toBe(100_000);
 
     // A second pass finds nothing.
-    const again = await createRun(db.dataSource, {
-      channelId,
-      kind: SyncKind.RECONCILE,
-      trigger: SyncTrigger.MANUAL,
-    });
-    await reconcile(rt, again.id);
-    const [clean] = await db.dataSource.query(`SELECT details FROM sync_run WHERE id = $1`, [again.id]);
+    const clean = await reconcileNow(channelId);
     expect(clean.details).toMatchObject({ drift: 0, checked: 2 });
   });
 });
