@@ -7,11 +7,13 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * instead of 2 ms until autovacuum came by. Writing entries straight into the index costs the writer a
  * little and keeps every read at the indexed cost.
  */
+const WORD_INDEXES = ["product_search_words_gin", "producer_name_words_gin"];
+
 export class SearchIndexNoPendingList1764137700007 implements MigrationInterface {
   name = "SearchIndexNoPendingList1764137700007";
 
   public async up(q: QueryRunner): Promise<void> {
-    for (const index of ["product_search_words_gin", "producer_name_words_gin"]) {
+    for (const index of WORD_INDEXES) {
       await q.query(`ALTER INDEX ${index} SET (fastupdate = off)`);
       // Entries already parked stay in the list until merged; merge them now.
       await q.query(`SELECT gin_clean_pending_list('${index}'::regclass)`);
@@ -19,7 +21,6 @@ export class SearchIndexNoPendingList1764137700007 implements MigrationInterface
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    for (const index of ["product_search_words_gin", "producer_name_words_gin"])
-      await q.query(`ALTER INDEX ${index} RESET (fastupdate)`);
+    for (const index of WORD_INDEXES) await q.query(`ALTER INDEX ${index} RESET (fastupdate)`);
   }
 }

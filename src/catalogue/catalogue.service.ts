@@ -40,7 +40,7 @@ import {
   starForScore,
   validityOf,
 } from "./ocop";
-import { applyStockChange, createStockLevel } from "./stock.service";
+import { applyStockChange, createStockLevel, priorChange } from "./stock.service";
 import { isIsoDate } from "../common/time";
 import { findProvince, resolveCurrent } from "./address/address.lookup";
 
@@ -495,12 +495,8 @@ export class CatalogueService {
   ): Promise<{ variant: Variant; onHand: number; reserved: number; applied: boolean }> {
     const applied = await this.ds.transaction(async (m) => {
       const variant = await this.lockVariant(m, viewer, variantGlobalId);
-      const [prior] = await m.query(
-        `SELECT on_hand_after, reserved_after FROM stock_movement WHERE variant_id = $1 AND kind = $2 AND reference = $3`,
-        [variant.id, StockMovementKind.ADJUSTMENT, reference],
-      );
-      if (prior)
-        return { variant, onHand: prior.on_hand_after, reserved: prior.reserved_after, applied: false };
+      const prior = await priorChange(m, variant.id, StockMovementKind.ADJUSTMENT, reference);
+      if (prior) return { variant, ...prior };
       const [first] = refusal.errors;
       await m.query(
         `INSERT INTO stock_refusal (variant_id, kind, reference, code, field, params)

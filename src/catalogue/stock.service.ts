@@ -26,15 +26,25 @@ export interface StockResult {
   applied: boolean;
 }
 
+/** The answer already given to a referenced change (its movement), or null when none applied. */
+export async function priorChange(
+  m: EntityManager,
+  variantId: string,
+  kind: StockMovementKind,
+  reference: string,
+): Promise<StockResult | null> {
+  const [prior] = await m.query(
+    `SELECT on_hand_after, reserved_after FROM stock_movement WHERE variant_id = $1 AND kind = $2 AND reference = $3`,
+    [variantId, kind, reference],
+  );
+  return prior ? { onHand: prior.on_hand_after, reserved: prior.reserved_after, applied: false } : null;
+}
+
 /** Applies one change inside the caller's transaction; throws UserErrors when it cannot apply. */
 export async function applyStockChange(m: EntityManager, c: StockChange, field = ""): Promise<StockResult> {
   if (c.reference) {
-    const prior = await m.query(
-      `SELECT on_hand_after, reserved_after FROM stock_movement WHERE variant_id = $1 AND kind = $2 AND reference = $3`,
-      [c.variantId, c.kind, c.reference],
-    );
-    if (prior.length)
-      return { onHand: prior[0].on_hand_after, reserved: prior[0].reserved_after, applied: false };
+    const prior = await priorChange(m, c.variantId, c.kind, c.reference);
+    if (prior) return prior;
   }
   const rows: Array<{ on_hand: number; reserved: number }> = await m.query(
     // Wrapped in a CTE so the driver returns plain rows (TypeORM returns [rows, count] for UPDATE).
